@@ -1,0 +1,56 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+APP_PY := .venv/bin/python
+RASA := .venv-rasa/bin/rasa
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test test-sqlite test-postgres setup model migrate demo validate lint bench clean
+
+run: setup model migrate demo
+	@echo "Simulator: http://127.0.0.1:8001/simulateur   API docs: http://127.0.0.1:8000/docs"
+	.venv/bin/honcho start -f Procfile
+
+test: setup model validate test-sqlite test-postgres
+
+test-sqlite:
+	$(APP_PY) -m pytest -q
+
+test-postgres:
+	scripts/ensure-services.sh
+	SPIE_TEST_DATABASE_URL=$(PG_TEST_URL) $(APP_PY) -m pytest -q
+
+setup: .venv/.installed .venv-rasa/.installed
+
+.venv/.installed: pyproject.toml
+	test -x $(APP_PY) || python3 -m venv .venv
+	$(APP_PY) -m pip install -q --upgrade pip==24.0
+	$(APP_PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+.venv-rasa/.installed: requirements-rasa.txt
+	test -x .venv-rasa/bin/python || "$$(scripts/find-python310.sh)" -m venv .venv-rasa
+	.venv-rasa/bin/python -m pip install -q --upgrade pip==24.0
+	.venv-rasa/bin/python -m pip install -q -r requirements-rasa.txt
+	touch $@
+
+model: setup
+	scripts/train-model.sh
+
+validate: setup
+	$(RASA) data validate --domain domain.yml --data data --fail-on-warnings --quiet
+
+migrate: setup
+	.venv/bin/alembic upgrade head
+
+demo: migrate
+	$(APP_PY) -m api.demo
+
+lint: setup
+	.venv/bin/ruff check api bot tests benchmarks
+
+bench: setup model
+	$(APP_PY) benchmarks/bench_slot_choice.py
+	$(APP_PY) benchmarks/bench_conversations.py
+
+clean:
+	rm -rf .venv .venv-rasa models var

@@ -1,0 +1,28 @@
+"""Phone numbers: parsed with phonenumbers, stored in E.164, landlines refused."""
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberType
+
+from api.errors import Invalid
+
+TEXTABLE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+def normalise_mobile(raw: str, default_region: str = "FR") -> str:
+    """Return the E.164 form of a mobile number, or raise Invalid with a plain reason."""
+    try:
+        number = phonenumbers.parse(raw.strip(), default_region)
+    except NumberParseException as exc:
+        raise Invalid(f"not a phone number: {raw!r}") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise Invalid(f"invalid phone number: {raw!r}")
+    if phonenumbers.number_type(number) not in TEXTABLE_TYPES:
+        raise Invalid(f"not a mobile number (cannot receive SMS): {raw!r}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask(phone: str) -> str:
+    """Mask a phone number for logs: +33612345678 -> +336******78."""
+    if len(phone) <= 6:
+        return "***"
+    return phone[:4] + "*" * (len(phone) - 6) + phone[-2:]

@@ -1,0 +1,44 @@
+from typing import Literal
+
+from pydantic import BaseModel
+
+
+class AppointmentView(BaseModel):
+    date_label: str
+    time_label: str
+    place_name: str
+    address: str
+
+
+class SlotChoiceRequest(BaseModel):
+    beneficiary_id: int
+    text: str
+
+
+class SlotChoiceResult(BaseModel):
+    outcome: Literal["booked", "ambiguous", "no_match", "slot_taken", "no_invitation", "already_booked"]
+    appointment: AppointmentView | None = None
+    options_text: str = ""
+
+
+class MoreSlotsRequest(BaseModel):
+    beneficiary_id: int
+
+
+class MoreSlotsResult(BaseModel):
+    outcome: Literal["offered", "none_left", "no_invitation", "already_booked"]
+    options_text: str = ""
+    appointment: AppointmentView | None = None
+
+
+class BotState(BaseModel):
+    first_name: str | None
+    invitation_pending: bool
+    options_text: str
+    appointment: AppointmentView | None
+
+
+class HandoffCreate(BaseModel):
+    beneficiary_id: int
+    reason: Literal["asked_human", "not_understood", "out_of_scope"]
+    text: str = ""

@@ -1,0 +1,132 @@
+"""What the Rasa actions ask of the API: the conversation's effects on the agenda."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from api.agenda import service as agenda_service
+from api.agenda.labels import options_text
+from api.agenda.models import Slot
+from api.agenda.slot_choice import OfferedSlot, format_slot_label, resolve_slot_choice
+from api.appointments import service as appointment_service
+from api.appointments.models import Appointment
+from api.beneficiaries import service as beneficiary_service
+from api.beneficiaries.models import Beneficiary
+from api.botapi.schemas import AppointmentView, BotState, MoreSlotsResult, SlotChoiceResult
+from api.config import get_settings
+from api.handoffs import service as handoff_service
+from api.invitations import service as invitation_service
+from api.invitations.models import Invitation
+from api.organisations import service as organisation_service
+
+
+def _tz(session: Session, beneficiary: Beneficiary) -> ZoneInfo:
+    organisation = organisation_service.get_organisation(session, organisation_id=beneficiary.organisation_id)
+    return organisation_service.time_zone_of(organisation)
+
+
+def appointment_view(appointment: Appointment, tz: ZoneInfo) -> AppointmentView:
+    date_label, time_label = format_slot_label(appointment.slot.start, tz)
+    return AppointmentView(
+        date_label=date_label,
+        time_label=time_label,
+        place_name=appointment.slot.place.name,
+        address=appointment.slot.place.address,
+    )
+
+
+def _offer(session: Session, invitation: Invitation, slots: list[Slot], tz: ZoneInfo) -> str:
+    """Make `slots` the person's current numbered list and return it as text."""
+    invitation.offered_slot_ids = [slot.id for slot in slots]
+    invitation.seen_slot_ids = list(dict.fromkeys([*invitation.seen_slot_ids, *invitation.offered_slot_ids]))
+    session.flush()
+    return options_text([slot.start for slot in slots], tz)
+
+
+def _next_free(session: Session, invitation: Invitation, now: datetime, exclude: list[int]) -> list[Slot]:
+    return agenda_service.free_slots(
+        session,
+        motif_id=invitation.motif_id,
+        place_id=invitation.place_id,
+        now=now,
+        limit=get_settings().invitation_slot_count,
+        exclude_ids=exclude,
+    )
+
+
+def choose_slot(session: Session, *, beneficiary_id: int, text: str, now: datetime) -> SlotChoiceResult:
+    """Resolve the person's words against their offered slots and book a single match."""
+    beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=beneficiary_id)
+    tz = _tz(session, beneficiary)
+    upcoming = appointment_service.upcoming_appointment(session, beneficiary_id=beneficiary_id, now=now)
+    if upcoming is not None:
+        return SlotChoiceResult(outcome="already_booked", appointment=appointment_view(upcoming, tz))
+    invitation = invitation_service.current_invitation(session, beneficiary_id=beneficiary_id, now=now)
+    if invitation is None:
+        return SlotChoiceResult(outcome="no_invitation")
+
+    offered_slots = agenda_service.slots_in_order(session, invitation.offered_slot_ids)
+    offered = [
+        OfferedSlot(number=number, slot_id=slot.id, start=slot.start)
+        for number, slot in enumerate(offered_slots, 1)
+    ]
+    chosen_ids = resolve_slot_choice(text, offered, now=now, tz=tz).slot_ids
+    if not chosen_ids:
+        return SlotChoiceResult(outcome="no_match", options_text=options_text([s.start for s in offered_slots], tz))
+    if len(chosen_ids) > 1:
+        matching = [slot for slot in offered_slots if slot.id in chosen_ids]
+        return SlotChoiceResult(outcome="ambiguous", options_text=_offer(session, invitation, matching, tz))
+
+    appointment = appointment_service.book(
+        session, beneficiary=beneficiary, slot_id=chosen_ids[0], now=now, invitation_id=invitation.id
+    )
+    if appointment is None:
+        fresh = _next_free(session, invitation, now, exclude=[chosen_ids[0]])
+        return SlotChoiceResult(outcome="slot_taken", options_text=_offer(session, invitation, fresh, tz))
+    invitation.status = "booked"
+    session.flush()
+    return SlotChoiceResult(outcome="booked", appointment=appointment_view(appointment, tz))
+
+
+def more_slots(session: Session, *, beneficiary_id: int, now: datetime) -> MoreSlotsResult:
+    """Offer the next free slots after the ones already offered."""
+    beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=beneficiary_id)
+    tz = _tz(session, beneficiary)
+    upcoming = appointment_service.upcoming_appointment(session, beneficiary_id=beneficiary_id, now=now)
+    if upcoming is not None:
+        return MoreSlotsResult(outcome="already_booked", appointment=appointment_view(upcoming, tz))
+    invitation = invitation_service.current_invitation(session, beneficiary_id=beneficiary_id, now=now)
+    if invitation is None:
+        return MoreSlotsResult(outcome="no_invitation")
+    later = _next_free(session, invitation, now, exclude=invitation.seen_slot_ids)
+    if not later:
+        handoff_service.open_request(
+            session, reason="not_understood", text="Aucun créneau ne convient", beneficiary=beneficiary
+        )
+        return MoreSlotsResult(outcome="none_left")
+    return MoreSlotsResult(outcome="offered", options_text=_offer(session, invitation, later, tz))
+
+
+def state(session: Session, *, beneficiary_id: int, now: datetime) -> BotState:
+    """What the conversation needs to know about the person right now."""
+    beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=beneficiary_id)
+    tz = _tz(session, beneficiary)
+    upcoming = appointment_service.upcoming_appointment(session, beneficiary_id=beneficiary_id, now=now)
+    invitation = invitation_service.current_invitation(session, beneficiary_id=beneficiary_id, now=now)
+    options = ""
+    if invitation is not None and upcoming is None:
+        slots = agenda_service.slots_in_order(session, invitation.offered_slot_ids)
+        options = options_text([slot.start for slot in slots], tz)
+    return BotState(
+        first_name=beneficiary.first_name,
+        invitation_pending=invitation is not None and upcoming is None,
+        options_text=options,
+        appointment=appointment_view(upcoming, tz) if upcoming else None,
+    )
+
+
+def handoff(session: Session, *, beneficiary_id: int, reason: str, text: str) -> None:
+    """Queue the person for a professional."""
+    beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=beneficiary_id)
+    handoff_service.open_request(session, reason=reason, text=text, beneficiary=beneficiary)

@@ -1,0 +1,62 @@
+"""One settings object per process, read from SPIE_* environment variables."""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_BOT_TOKEN = "dev-bot-token"
+DEV_AUTH_TOKEN = "dev-auth-token"
+DEV_API_TOKEN = "dev-api-token"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SPIE_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///var/spie.db"
+
+    api_url: str = "http://127.0.0.1:8000"
+    bot_token: str = DEV_BOT_TOKEN
+    api_token: str = DEV_API_TOKEN
+
+    # Public URL Twilio calls (it signs this exact URL): scheme, host, no trailing slash.
+    public_base_url: str = "http://127.0.0.1:8001"
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_timeout_seconds: float = 20.0
+
+    # Twilio. Without an account SID, messages go to the local outbox (simulator).
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = DEV_AUTH_TOKEN
+    twilio_api_base_url: str = ""
+    twilio_sms_from: str = "38123"
+    twilio_whatsapp_from: str = "+33757000000"
+    twilio_timeout_seconds: float = 10.0
+
+    max_inbound_chars: int = 640
+    outbox_poll_seconds: float = 1.0
+    outbox_max_attempts: int = 5
+    invitation_slot_count: int = 4
+    invitation_horizon_days: int = 21
+    invitation_validity_days: int = 10
+
+    @property
+    def twilio_enabled(self) -> bool:
+        return bool(self.twilio_account_sid)
+
+    @model_validator(mode="after")
+    def refuse_placeholder_secrets(self) -> "Settings":
+        if self.environment == "production":
+            if self.bot_token == DEV_BOT_TOKEN:
+                raise ValueError("SPIE_BOT_TOKEN must be set outside development")
+            if self.api_token == DEV_API_TOKEN:
+                raise ValueError("SPIE_API_TOKEN must be set outside development")
+            if self.twilio_enabled and self.twilio_auth_token == DEV_AUTH_TOKEN:
+                raise ValueError("SPIE_TWILIO_AUTH_TOKEN must be set outside development")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,69 @@
+"""Loads demo data: one département, two places, a motif, slots over the next two weeks.
+
+Idempotent: does nothing if the demo organisation exists. Run: python -m api.demo
+"""
+
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.agenda import service as agenda_service
+from api.beneficiaries import service as beneficiary_service
+from api.db import session_scope, utcnow
+from api.organisations import service as organisation_service
+from api.organisations.models import Organisation
+
+DEMO_ORGANISATION = "Département de la Drôme"
+DEMO_PHONE = "+33612345678"
+SLOT_TIMES = (time(9, 0), time(10, 30), time(14, 0), time(15, 30))
+
+
+def load_demo(session: Session, *, now: datetime) -> bool:
+    """Create the demo data; False if it was already there."""
+    if session.scalar(select(Organisation).where(Organisation.name == DEMO_ORGANISATION)):
+        return False
+    organisation = organisation_service.create_organisation(
+        session,
+        name=DEMO_ORGANISATION,
+        departement_code="26",
+        time_zone="Europe/Paris",
+        contact_phone="04 75 79 26 26",
+        contact_hours="du lundi au vendredi, 9h-12h et 14h-17h",
+    )
+    tz = organisation_service.time_zone_of(organisation)
+    valence = agenda_service.create_place(
+        session, organisation_id=organisation.id, name="Maison de l'insertion de Valence",
+        address="8 rue Jean Bouin, 26000 Valence",
+    )
+    romans = agenda_service.create_place(
+        session, organisation_id=organisation.id, name="Espace emploi de Romans",
+        address="12 place Jean Jaurès, 26100 Romans-sur-Isère",
+    )
+    motif = agenda_service.create_motif(
+        session, organisation_id=organisation.id, name="Orientation RSA", duration_minutes=45
+    )
+    today = now.astimezone(tz).date()
+    for offset in range(1, 15):
+        day = today + timedelta(days=offset)
+        if day.weekday() >= 5:
+            continue
+        for index, slot_time in enumerate(SLOT_TIMES):
+            place = valence if (offset + index) % 3 else romans
+            start = datetime.combine(day, slot_time, tzinfo=tz)
+            agenda_service.create_slot(session, place_id=place.id, motif_id=motif.id, start=start)
+    beneficiary_service.create_beneficiary(
+        session, organisation_id=organisation.id, phone=DEMO_PHONE, first_name="Marie", last_name="Martin"
+    )
+    return True
+
+
+def main() -> None:
+    with session_scope() as session:
+        created = load_demo(session, now=utcnow())
+        session.commit()
+    print("demo data loaded" if created else "demo data already present")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,23 @@
+"""The API process: REST API for professionals and internal endpoints for the bot."""
+
+from fastapi import FastAPI
+
+from api.botapi.routes import router as bot_router
+from api.errors import install_error_handler
+from api.routes import router as api_router
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="SPIE assistant API", version="0.1.0")
+    install_error_handler(app)
+    app.include_router(api_router)
+    app.include_router(bot_router)
+
+    @app.get("/health", tags=["health"])
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+app = create_app()

@@ -1,0 +1,47 @@
+"""Queueing outbound messages. Sending them is bot/outbox's job."""
+
+from sqlalchemy.orm import Session
+
+from api.beneficiaries.models import Beneficiary
+from api.carnet import service as carnet_service
+from api.messaging.models import OutboxMessage
+from api.messaging.segments import count_segments
+
+
+def enqueue(
+    session: Session,
+    *,
+    body: str,
+    kind: str,
+    beneficiary: Beneficiary | None = None,
+    to_phone: str | None = None,
+    channel: str | None = None,
+    in_reply_to_id: int | None = None,
+    author: str = "assistant",
+) -> OutboxMessage:
+    """Queue one message; a known recipient gets it in their carnet at once."""
+    if beneficiary is None and to_phone is None:
+        raise ValueError("a message needs a beneficiary or a phone number")
+    message = OutboxMessage(
+        beneficiary_id=beneficiary.id if beneficiary else None,
+        to_phone=beneficiary.phone if beneficiary else to_phone,
+        channel=channel or (beneficiary.preferred_channel if beneficiary else "sms"),
+        body=body,
+        kind=kind,
+        segments=count_segments(body).segments,
+        in_reply_to_id=in_reply_to_id,
+    )
+    session.add(message)
+    session.flush()
+    if beneficiary is not None:
+        carnet_service.add_entry(
+            session,
+            beneficiary_id=beneficiary.id,
+            kind="outbound_message",
+            author=author,
+            body=body,
+            channel=message.channel,
+            outbox_message_id=message.id,
+            data={"message_kind": kind},
+        )
+    return message

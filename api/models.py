@@ -1,0 +1,27 @@
+"""Imports every model so that Base.metadata knows all tables (Alembic, tests)."""
+
+from api.appointments.models import Appointment
+from api.agenda.models import Motif, Place, Slot
+from api.beneficiaries.models import Beneficiary
+from api.carnet.models import CarnetEntry
+from api.db import Base
+from api.handoffs.models import HandoffRequest
+from api.invitations.models import Invitation
+from api.messaging.models import DeliveryStatusEvent, InboundMessage, OutboxMessage
+from api.organisations.models import Organisation
+
+__all__ = [
+    "Appointment",
+    "Base",
+    "Beneficiary",
+    "CarnetEntry",
+    "DeliveryStatusEvent",
+    "HandoffRequest",
+    "InboundMessage",
+    "Invitation",
+    "Motif",
+    "Organisation",
+    "OutboxMessage",
+    "Place",
+    "Slot",
+]

@@ -1,0 +1,50 @@
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.errors import Invalid, NotFound
+from api.organisations.models import Organisation
+
+
+def create_organisation(
+    session: Session,
+    *,
+    name: str,
+    departement_code: str,
+    time_zone: str = "Europe/Paris",
+    contact_phone: str = "",
+    contact_hours: str = "",
+) -> Organisation:
+    """Create an organisation (a département, a France Travail agency, an association)."""
+    try:
+        ZoneInfo(time_zone)
+    except Exception as exc:
+        raise Invalid(f"unknown time zone: {time_zone}") from exc
+    organisation = Organisation(
+        name=name,
+        departement_code=departement_code,
+        time_zone=time_zone,
+        contact_phone=contact_phone,
+        contact_hours=contact_hours,
+    )
+    session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def get_organisation(session: Session, *, organisation_id: int) -> Organisation:
+    """One organisation, or 404."""
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise NotFound("organisation")
+    return organisation
+
+
+def list_organisations(session: Session) -> list[Organisation]:
+    """Every organisation."""
+    return list(session.scalars(select(Organisation).order_by(Organisation.id)))
+
+
+def time_zone_of(organisation: Organisation) -> ZoneInfo:
+    return ZoneInfo(organisation.time_zone)

@@ -1,0 +1,53 @@
+"""The gateway process: Twilio webhooks in, Rasa in the middle, outbox out."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from api.config import get_settings
+from api.errors import install_error_handler
+from bot import simulator, twilio_webhooks
+from bot.inbound import InboundProcessor
+from bot.outbox.dispatcher import OutboxDispatcher
+from bot.outbox.senders import make_sender
+from bot.rasa_client import RasaClient
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings = get_settings()
+    rasa = RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds)
+    dispatcher = OutboxDispatcher(make_sender(settings), settings)
+    processor = InboundProcessor(rasa=rasa, dispatcher=dispatcher, settings=settings)
+    app.state.processor = processor
+    app.state.dispatcher = dispatcher
+    processor.resume_unfinished()
+    sweeper = asyncio.create_task(dispatcher.run_forever())
+    try:
+        yield
+    finally:
+        sweeper.cancel()
+        await processor.drain()
+        await rasa.aclose()
+
+
+def create_app() -> FastAPI:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = get_settings()
+    app = FastAPI(title="SPIE assistant gateway", lifespan=lifespan)
+    install_error_handler(app)
+    app.include_router(twilio_webhooks.router)
+    if not settings.twilio_enabled:
+        app.include_router(simulator.router)
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+app = create_app()

@@ -1,0 +1,158 @@
+"""Decides what to do with one inbound message before (or instead of) asking Rasa.
+
+Everything here is synchronous database work through api/ services.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.beneficiaries import service as beneficiary_service
+from api.beneficiaries.models import Beneficiary
+from api.carnet import service as carnet_service
+from api.config import Settings
+from api.db import utcnow
+from api.handoffs import service as handoff_service
+from api.messaging import outbox, texts
+from api.messaging.inbound import mark_processed
+from api.messaging.models import InboundMessage, OutboxMessage
+from api.organisations.models import Organisation
+from bot.keywords import Keyword, detect_keyword
+
+
+@dataclass(frozen=True)
+class ForwardToRasa:
+    inbound_id: int
+    beneficiary_id: int
+    channel: str
+    text: str
+
+
+def triage(session: Session, *, inbound: InboundMessage, settings: Settings) -> ForwardToRasa | None:
+    """Handle what the gateway answers itself; return what Rasa must answer, if anything."""
+    beneficiary = beneficiary_service.find_by_phone(session, phone=inbound.from_phone)
+    if beneficiary is None:
+        _answer_unknown_number(session, inbound)
+        mark_processed(session, message=inbound, outcome="unknown_number")
+        return None
+
+    inbound.beneficiary_id = beneficiary.id
+    carnet_service.add_entry(
+        session,
+        beneficiary_id=beneficiary.id,
+        kind="inbound_message",
+        author="beneficiary",
+        body=inbound.body,
+        channel=inbound.channel,
+        provider_sid=inbound.message_sid,
+        inbound_message_id=inbound.id,
+        data={"num_media": inbound.num_media} if inbound.num_media else {},
+    )
+
+    def reply(body: str, kind: str = "reply") -> None:
+        outbox.enqueue(
+            session, beneficiary=beneficiary, body=body, kind=kind,
+            channel=inbound.channel, in_reply_to_id=inbound.id,
+        )
+
+    keyword = detect_keyword(inbound.body)
+    if keyword is Keyword.STOP:
+        beneficiary_service.set_opted_out(session, beneficiary=beneficiary, opted_out=True)
+        reply(texts.OPTED_OUT, kind="opt_out_confirmation")
+        outcome = "opted_out"
+    elif keyword is Keyword.START:
+        beneficiary_service.set_opted_out(session, beneficiary=beneficiary, opted_out=False)
+        reply(texts.OPTED_IN)
+        outcome = "opted_in"
+    elif beneficiary.opted_out:
+        outcome = "ignored_opted_out"
+    elif keyword is Keyword.CONTACT:
+        reply(_contact_text(session, beneficiary))
+        outcome = "contact"
+    elif not inbound.body.strip():
+        reply(texts.EMPTY_MESSAGE)
+        outcome = "empty"
+    elif len(inbound.body) > settings.max_inbound_chars:
+        reply(texts.TOO_LONG)
+        handoff_service.open_request(
+            session, reason="message_too_long", text=inbound.body,
+            beneficiary=beneficiary, inbound_message_id=inbound.id,
+        )
+        outcome = "too_long"
+    else:
+        return ForwardToRasa(
+            inbound_id=inbound.id, beneficiary_id=beneficiary.id,
+            channel=inbound.channel, text=inbound.body.strip(),
+        )
+    mark_processed(session, message=inbound, outcome=outcome)
+    return None
+
+
+def _contact_text(session: Session, beneficiary: Beneficiary) -> str:
+    organisation = session.get(Organisation, beneficiary.organisation_id)
+    if organisation is None or not organisation.contact_phone:
+        return texts.CONTACT_UNKNOWN
+    return texts.CONTACT.format(phone=organisation.contact_phone, hours=organisation.contact_hours).replace(
+        ", .", "."
+    )
+
+
+def _answer_unknown_number(session: Session, inbound: InboundMessage) -> None:
+    """Queue the message for a human; answer at most once a day, revealing nothing."""
+    handoff_service.open_request(
+        session, reason="unknown_number", text=inbound.body,
+        phone=inbound.from_phone, inbound_message_id=inbound.id,
+    )
+    answered_lately = session.scalar(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.to_phone == inbound.from_phone, OutboxMessage.kind == "unknown_number")
+        .where(OutboxMessage.created_at > utcnow() - timedelta(hours=24))
+        .limit(1)
+    )
+    if answered_lately is None:
+        outbox.enqueue(
+            session, to_phone=inbound.from_phone, channel=inbound.channel, body=texts.UNKNOWN_NUMBER,
+            kind="unknown_number", in_reply_to_id=inbound.id,
+        )
+
+
+def record_rasa_reply(
+    session: Session, *, forward: ForwardToRasa, texts_out: list[str], escalations: list[str]
+) -> None:
+    """Queue Rasa's replies; anything Rasa could not handle goes to a professional."""
+    inbound = session.get(InboundMessage, forward.inbound_id)
+    beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=forward.beneficiary_id)
+    assert inbound is not None
+    for body in texts_out:
+        outbox.enqueue(
+            session, beneficiary=beneficiary, body=body, kind="reply",
+            channel=forward.channel, in_reply_to_id=inbound.id,
+        )
+    for reason in escalations:
+        handoff_service.open_request(
+            session, reason=reason, text=inbound.body, beneficiary=beneficiary, inbound_message_id=inbound.id
+        )
+    if not texts_out and not escalations:
+        handoff_service.open_request(
+            session, reason="not_understood", text=inbound.body,
+            beneficiary=beneficiary, inbound_message_id=inbound.id,
+        )
+    mark_processed(session, message=inbound, outcome="answered_by_rasa" if texts_out else "no_reply")
+
+
+def record_rasa_failure(session: Session, *, forward: ForwardToRasa, error: str) -> None:
+    """Rasa is down or broken: apologise, and a professional gets the message."""
+    inbound = session.get(InboundMessage, forward.inbound_id)
+    beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=forward.beneficiary_id)
+    assert inbound is not None
+    outbox.enqueue(
+        session, beneficiary=beneficiary, body=texts.TECHNICAL_PROBLEM, kind="reply",
+        channel=forward.channel, in_reply_to_id=inbound.id,
+    )
+    handoff_service.open_request(
+        session, reason="bot_unavailable", text=inbound.body, beneficiary=beneficiary,
+        inbound_message_id=inbound.id,
+    )
+    mark_processed(session, message=inbound, outcome=f"rasa_failed: {error}"[:40])

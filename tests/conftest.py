@@ -1,0 +1,60 @@
+"""Test database: SQLite by default, PostgreSQL with SPIE_TEST_DATABASE_URL.
+
+The schema is built by the Alembic migrations once per run; each test runs in a
+transaction rolled back at the end.
+"""
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_tmp = Path(tempfile.mkdtemp(prefix="spie-tests-"))
+TEST_DATABASE_URL = os.environ.get("SPIE_TEST_DATABASE_URL") or f"sqlite:///{_tmp / 'test.db'}"
+os.environ["SPIE_DATABASE_URL"] = TEST_DATABASE_URL
+os.environ["SPIE_ENVIRONMENT"] = "test"
+
+from alembic import command  # noqa: E402
+from alembic.config import Config  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from api.db import get_engine  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _reset_schema() -> None:
+    engine = get_engine()
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "alembic"))
+    command.upgrade(config, "head")
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    return TEST_DATABASE_URL
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _schema() -> None:
+    _reset_schema()
+
+
+@pytest.fixture
+def session() -> Iterator[Session]:
+    connection = get_engine().connect()
+    transaction = connection.begin()
+    db = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield db
+    finally:
+        db.close()
+        transaction.rollback()
+        connection.close()

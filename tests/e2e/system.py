@@ -1,0 +1,164 @@
+"""Starts the real processes (Rasa, action server, API, gateway) for end-to-end tests."""
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+from tests.fakes.twilio_fake import FakeTwilioServer, FakeTwilioState, signed_post
+
+ROOT = Path(__file__).resolve().parents[2]
+RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+MODEL = ROOT / "models" / "current.tar.gz"
+PUBLIC_BASE_URL = "https://sms.spie.test"
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate: Callable[[], T], *, timeout: float = 30, interval: float = 0.2, what: str = "") -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or predicate}")
+        time.sleep(interval)
+
+
+class System:
+    def __init__(self, database_url: str, log_dir: Path) -> None:
+        if not MODEL.exists():
+            raise RuntimeError(f"{MODEL} is missing: run 'make model' (make test does it)")
+        self.database_url = database_url
+        self.log_dir = log_dir
+        self.ports = {name: free_port() for name in ("api", "gateway", "actions", "rasa", "twilio")}
+        self.account_sid = "AC" + uuid.uuid4().hex
+        self.auth_token = uuid.uuid4().hex
+        self.api_token = "e2e-api-token"
+        self.bot_token = "e2e-bot-token"
+        self.api_url = f"http://127.0.0.1:{self.ports['api']}"
+        self.gateway_url = f"http://127.0.0.1:{self.ports['gateway']}"
+        self.rasa_url = f"http://127.0.0.1:{self.ports['rasa']}"
+        self.twilio = FakeTwilioServer(
+            FakeTwilioState(self.account_sid, self.auth_token, url_rewrites={PUBLIC_BASE_URL: self.gateway_url}),
+            self.ports["twilio"],
+        )
+        self._processes: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.api = httpx.Client(base_url=self.api_url, headers={"Authorization": f"Bearer {self.api_token}"},
+                                timeout=30)
+        self.http = httpx.Client(timeout=30)
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "SPIE_ENVIRONMENT": "test",
+            "SPIE_DATABASE_URL": self.database_url,
+            "SPIE_API_URL": self.api_url,
+            "SPIE_API_TOKEN": self.api_token,
+            "SPIE_BOT_TOKEN": self.bot_token,
+            "SPIE_RASA_URL": self.rasa_url,
+            "SPIE_PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+            "SPIE_TWILIO_ACCOUNT_SID": self.account_sid,
+            "SPIE_TWILIO_AUTH_TOKEN": self.auth_token,
+            "SPIE_TWILIO_API_BASE_URL": self.twilio.base_url,
+            "SPIE_OUTBOX_POLL_SECONDS": "0.2",
+        }
+
+    def _start(self, name: str, args: list[str], **extra_env: str) -> None:
+        log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
+        process = subprocess.Popen(args, cwd=ROOT, env={**self.env(), **extra_env}, stdout=log,
+                                   stderr=subprocess.STDOUT)
+        self._processes.append((name, process))
+
+    def start(self) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.twilio.start()
+        endpoints = Path(tempfile.mkdtemp()) / "endpoints.yml"
+        endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{self.ports['actions']}/webhook\n")
+        self._start("actions", [str(RASA_BIN), "run", "actions", "--actions", "actions",
+                                "--port", str(self.ports["actions"])])
+        self._start("rasa", [str(RASA_BIN), "run", "--enable-api", "-m", str(MODEL), "--port",
+                             str(self.ports["rasa"]), "--endpoints", str(endpoints),
+                             "--credentials", "credentials.yml"])
+        uvicorn = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--log-level", "warning"]
+        self._start("api", [*uvicorn, "api.main:app", "--port", str(self.ports["api"])])
+        self._start("gateway", [*uvicorn, "bot.main:app", "--port", str(self.ports["gateway"])])
+        checks = {
+            "api": f"{self.api_url}/health",
+            "gateway": f"{self.gateway_url}/health",
+            "actions": f"http://127.0.0.1:{self.ports['actions']}/health",
+            "rasa": f"{self.rasa_url}/status",
+        }
+        for name, url in checks.items():
+            wait_for(lambda url=url: self._up(url), timeout=180, interval=0.5, what=f"{name} to start")
+
+    def _up(self, url: str) -> bool:
+        for name, process in self._processes:
+            if process.poll() is not None:
+                tail = (self.log_dir / f"{name}.log").read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"{name} exited with {process.returncode}:\n{tail}")
+        try:
+            return self.http.get(url, timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def stop(self) -> None:
+        for _name, process in self._processes:
+            process.terminate()
+        for _name, process in self._processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.twilio.stop()
+        self.api.close()
+        self.http.close()
+
+    # --- acting as Twilio -------------------------------------------------
+    def inbound_params(self, from_address: str, body: str, sid: str | None = None, **extra: str) -> dict[str, str]:
+        params = {
+            "MessageSid": sid or "SM" + uuid.uuid4().hex,
+            "SmsMessageSid": sid or "SM" + uuid.uuid4().hex,
+            "AccountSid": self.account_sid,
+            "From": from_address,
+            "To": "whatsapp:+33757000000" if from_address.startswith("whatsapp:") else "38123",
+            "Body": body,
+            "NumMedia": "0",
+            "NumSegments": "1",
+            "ApiVersion": "2010-04-01",
+        }
+        params.update(extra)
+        return params
+
+    def post_inbound(self, params: dict[str, str], signature: str | None = None) -> httpx.Response:
+        path = "/webhooks/twilio/messages"
+        if signature is not None:
+            return self.http.post(self.gateway_url + path, data=params, headers={"X-Twilio-Signature": signature})
+        return signed_post(self.http, auth_token=self.auth_token, public_url=PUBLIC_BASE_URL + path,
+                           post_url=self.gateway_url + path, params=params)
+
+    def text(self, from_address: str, body: str, **extra: str) -> httpx.Response:
+        response = self.post_inbound(self.inbound_params(from_address, body, **extra))
+        assert response.status_code == 200, response.text
+        return response
+
+    def replies_to(self, address: str) -> list[dict[str, Any]]:
+        return self.twilio.messages_to(address)
+
+    def wait_replies(self, address: str, count: int, timeout: float = 30) -> list[dict[str, Any]]:
+        return wait_for(lambda: (r := self.replies_to(address)) if len(r) >= count else None,
+                        timeout=timeout, what=f"{count} messages to {address}")
