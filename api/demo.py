@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from api.agenda import service as agenda_service
 from api.beneficiaries import service as beneficiary_service
 from api.db import session_scope, utcnow
+from api.invitations import service as invitation_service
 from api.organisations import service as organisation_service
 from api.organisations.models import Organisation
 
@@ -52,9 +53,10 @@ def load_demo(session: Session, *, now: datetime) -> bool:
             place = valence if (offset + index) % 3 else romans
             start = datetime.combine(day, slot_time, tzinfo=tz)
             agenda_service.create_slot(session, place_id=place.id, motif_id=motif.id, start=start)
-    beneficiary_service.create_beneficiary(
+    marie = beneficiary_service.create_beneficiary(
         session, organisation_id=organisation.id, phone=DEMO_PHONE, first_name="Marie", last_name="Martin"
     )
+    invitation_service.create_invitation(session, beneficiary_id=marie.id, motif_id=motif.id, now=now)
     return True
 
 

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 from api.beneficiaries.models import Beneficiary
 from api.carnet import service as carnet_service
 from api.messaging.models import OutboxMessage
-from api.messaging.segments import count_segments
+from api.messaging.segments import count_segments, to_gsm7
 
 
 def enqueue(
@@ -19,9 +19,12 @@ def enqueue(
     in_reply_to_id: int | None = None,
     author: str = "assistant",
 ) -> OutboxMessage:
-    """Queue one message; a known recipient gets it in their carnet at once."""
+    """Queue one message (in GSM-7 where possible); a known recipient gets it in their carnet."""
     if beneficiary is None and to_phone is None:
         raise ValueError("a message needs a beneficiary or a phone number")
+    # Names and places typed by professionals may hold characters (ô, ç, ’) that would
+    # switch the whole SMS to UCS-2 and double its cost: use their GSM-7 lookalikes.
+    body = to_gsm7(body)
     message = OutboxMessage(
         beneficiary_id=beneficiary.id if beneficiary else None,
         to_phone=beneficiary.phone if beneficiary else to_phone,

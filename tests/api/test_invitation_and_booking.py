@@ -145,3 +145,16 @@ def test_state_and_no_invitation(session, setup) -> None:
     invitation_service.create_invitation(session, beneficiary_id=person.id, motif_id=motif.id, now=NOW)
     state = bot_service.state(session, beneficiary_id=person.id, now=NOW)
     assert state.invitation_pending and state.options_text.startswith("1) lundi")
+
+
+def test_names_with_non_gsm7_letters_do_not_make_the_sms_unicode(session) -> None:
+    org = f.organisation(session, name="Département de la Drôme")
+    place = f.place(session, org, name="Maison de l’insertion de Besançon")
+    motif = f.motif(session, org)
+    f.slots(session, place, motif, f.weekday_starts(NOW, PARIS, 4))
+    person = f.beneficiary(session, org, first_name="Anaïs")
+    invitation_service.create_invitation(session, beneficiary_id=person.id, motif_id=motif.id, now=NOW)
+    message = session.scalar(select(OutboxMessage).where(OutboxMessage.beneficiary_id == person.id))
+    assert "Drome" in message.body and "Anais" in message.body and "l'insertion de Besancon" in message.body
+    assert count_segments(message.body).encoding == "GSM-7"
+    assert message.segments == count_segments(message.body).segments

@@ -160,5 +160,8 @@ class System:
         return self.twilio.messages_to(address)
 
     def wait_replies(self, address: str, count: int, timeout: float = 30) -> list[dict[str, Any]]:
-        return wait_for(lambda: (r := self.replies_to(address)) if len(r) >= count else None,
-                        timeout=timeout, what=f"{count} messages to {address}")
+        def enough() -> list[dict[str, Any]] | None:
+            replies = self.replies_to(address)
+            return replies if len(replies) >= count else None
+
+        return wait_for(enough, timeout=timeout, what=f"{count} messages to {address}")

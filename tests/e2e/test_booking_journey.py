@@ -44,9 +44,12 @@ def test_invited_person_books_by_number_and_everything_is_recorded(system: Syste
     assert appointment["slot_id"] == invitation["offered_slot_ids"][1]
     assert appointment["status"] == "unknown"
 
-    entries = wait_for(lambda: (e := carnet(system, person)) if sum(
-        x.get("data", {}).get("delivery_status") == "delivered" for x in e) == 2 else None,
-        what="both outbound messages delivered")
+    def delivered_entries() -> list[dict] | None:
+        entries = carnet(system, person)
+        delivered = [e for e in entries if e["data"].get("delivery_status") == "delivered"]
+        return entries if len(delivered) == 2 else None
+
+    entries = wait_for(delivered_entries, what="both outbound messages delivered")
     kinds = [entry["kind"] for entry in entries]
     assert kinds == ["invitation_created", "outbound_message", "inbound_message", "appointment_booked",
                      "outbound_message"]

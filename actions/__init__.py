@@ -1,0 +1,1 @@
+"""Rasa custom actions: they call the internal bot API (docs/bot-api.md) over HTTP."""

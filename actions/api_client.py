@@ -1,0 +1,89 @@
+"""Tiny HTTP client for the internal bot API (docs/bot-api.md).
+
+The action server never touches the database: every read or write goes through
+these functions. Any failure to get a usable answer raises ApiUnavailable, which
+the actions turn into utter_technical_problem + {"escalate": "api_unavailable"}.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import Any
+
+import requests
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "http://127.0.0.1:8000"
+DEFAULT_BOT_TOKEN = "dev-bot-token"
+TIMEOUT_SECONDS = 5
+
+
+class ApiUnavailable(Exception):
+    """The API could not be reached or gave no usable answer."""
+
+
+def _base_url() -> str:
+    return os.environ.get("SPIE_API_URL", DEFAULT_API_URL).rstrip("/")
+
+
+def _headers() -> dict[str, str]:
+    return {"X-Bot-Token": os.environ.get("SPIE_BOT_TOKEN", DEFAULT_BOT_TOKEN)}
+
+
+def _request(method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    """Send one request and return the JSON object answered, or raise ApiUnavailable."""
+    url = f"{_base_url()}{path}"
+    try:
+        response = requests.request(
+            method, url, headers=_headers(), timeout=TIMEOUT_SECONDS, **kwargs
+        )
+    except requests.RequestException as exc:
+        logger.warning("bot API %s %s failed: %s", method, path, exc)
+        raise ApiUnavailable(str(exc)) from exc
+    if response.status_code >= 400:
+        # 5xx per the contract; 4xx (bad token, unknown person, invalid body) is a
+        # deployment or contract bug the person cannot fix: escalate the same way.
+        logger.warning("bot API %s %s answered %s", method, path, response.status_code)
+        raise ApiUnavailable(f"HTTP {response.status_code}")
+    try:
+        data = response.json()
+    except ValueError as exc:
+        logger.warning("bot API %s %s answered non-JSON", method, path)
+        raise ApiUnavailable("invalid JSON") from exc
+    if not isinstance(data, dict):
+        raise ApiUnavailable("JSON answer is not an object")
+    return data
+
+
+def slot_choice(beneficiary_id: int, text: str) -> dict[str, Any]:
+    """POST /internal/bot/slot-choice: resolve the person's words and book if one slot matches."""
+    return _request(
+        "POST", "/internal/bot/slot-choice", json={"beneficiary_id": beneficiary_id, "text": text}
+    )
+
+
+def more_slots(beneficiary_id: int) -> dict[str, Any]:
+    """POST /internal/bot/more-slots: offer the next free slots."""
+    return _request("POST", "/internal/bot/more-slots", json={"beneficiary_id": beneficiary_id})
+
+
+def state(beneficiary_id: int) -> dict[str, Any]:
+    """GET /internal/bot/state: pending invitation, options and upcoming appointment."""
+    return _request("GET", "/internal/bot/state", params={"beneficiary_id": beneficiary_id})
+
+
+def handoff(beneficiary_id: int, reason: str, text: str) -> dict[str, Any]:
+    """POST /internal/bot/handoff: put the person in the professionals' queue."""
+    return _request(
+        "POST",
+        "/internal/bot/handoff",
+        json={"beneficiary_id": beneficiary_id, "reason": reason, "text": text},
+    )
+
+
+async def call(function: Any, *args: Any) -> dict[str, Any]:
+    """Run a blocking API call in a thread so the action server's event loop keeps serving."""
+    return await asyncio.to_thread(function, *args)

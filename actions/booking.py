@@ -1,0 +1,97 @@
+"""Booking: the person picks one of the offered slots or asks for other ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import api_client
+from actions.api_client import ApiUnavailable
+from actions.common import (
+    UnknownBeneficiary,
+    beneficiary_id,
+    latest_text,
+    utter_appointment,
+    utter_options,
+    utter_technical_problem,
+)
+
+# slot-choice outcomes answered with the options of the API answer
+OPTION_RESPONSES = {
+    "ambiguous": "utter_ambiguous_slot",
+    "no_match": "utter_no_match",
+    "slot_taken": "utter_slot_taken",
+}
+# outcomes (of slot-choice and more-slots) answered with the appointment
+APPOINTMENT_RESPONSES = {
+    "booked": "utter_booked",
+    "already_booked": "utter_already_booked",
+}
+
+
+def utter_slot_choice(dispatcher: CollectingDispatcher, answer: dict[str, Any]) -> None:
+    """Utter the response matching a slot-choice answer; raise ApiUnavailable if unusable."""
+    outcome = answer.get("outcome")
+    if outcome in OPTION_RESPONSES:
+        utter_options(dispatcher, OPTION_RESPONSES[outcome], answer.get("options_text") or "")
+    elif outcome in APPOINTMENT_RESPONSES:
+        if not utter_appointment(dispatcher, APPOINTMENT_RESPONSES[outcome], answer):
+            raise ApiUnavailable(f"{outcome} without appointment")
+    elif outcome == "no_invitation":
+        dispatcher.utter_message(response="utter_no_invitation")
+    else:
+        raise ApiUnavailable(f"unexpected slot-choice outcome {outcome!r}")
+
+
+def utter_more_slots(dispatcher: CollectingDispatcher, answer: dict[str, Any]) -> None:
+    """Utter the response matching a more-slots answer; raise ApiUnavailable if unusable."""
+    outcome = answer.get("outcome")
+    if outcome == "offered":
+        utter_options(dispatcher, "utter_more_slots", answer.get("options_text") or "")
+    elif outcome == "none_left":
+        dispatcher.utter_message(response="utter_no_more_slots")
+    elif outcome == "no_invitation":
+        dispatcher.utter_message(response="utter_no_invitation")
+    elif outcome == "already_booked":
+        if not utter_appointment(dispatcher, "utter_already_booked", answer):
+            raise ApiUnavailable("already_booked without appointment")
+    else:
+        raise ApiUnavailable(f"unexpected more-slots outcome {outcome!r}")
+
+
+class ActionChooseSlot(Action):
+    """Send the person's words to the API, which books when exactly one offered slot matches."""
+
+    def name(self) -> str:
+        return "action_choose_slot"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        try:
+            answer = await api_client.call(
+                api_client.slot_choice, beneficiary_id(tracker), latest_text(tracker)
+            )
+            utter_slot_choice(dispatcher, answer)
+        except (ApiUnavailable, UnknownBeneficiary):
+            utter_technical_problem(dispatcher)
+        return []
+
+
+class ActionOfferMoreSlots(Action):
+    """Offer the next free slots after the ones already offered."""
+
+    def name(self) -> str:
+        return "action_offer_more_slots"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        try:
+            answer = await api_client.call(api_client.more_slots, beneficiary_id(tracker))
+            utter_more_slots(dispatcher, answer)
+        except (ApiUnavailable, UnknownBeneficiary):
+            utter_technical_problem(dispatcher)
+        return []

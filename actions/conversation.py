@@ -1,0 +1,85 @@
+"""Conversation: yes, hello, and questions about the appointment, answered from the state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import api_client
+from actions.api_client import ApiUnavailable
+from actions.common import (
+    UnknownBeneficiary,
+    beneficiary_id,
+    utter_appointment,
+    utter_technical_problem,
+)
+
+
+def _pending_options(state: dict[str, Any]) -> str:
+    """The options to offer if an invitation is pending, else an empty string."""
+    if state.get("invitation_pending"):
+        return state.get("options_text") or ""
+    return ""
+
+
+class ActionAffirmOrAsk(Action):
+    """Answer a "yes", a greeting or thanks according to the person's state.
+
+    Invitation pending: ask which slot (with the options). Appointment booked: remind
+    it after a greeting, acknowledge otherwise. Nothing: thank back or introduce the
+    assistant.
+    """
+
+    def name(self) -> str:
+        return "action_affirm_or_ask"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        try:
+            state = await api_client.call(api_client.state, beneficiary_id(tracker))
+        except (ApiUnavailable, UnknownBeneficiary):
+            utter_technical_problem(dispatcher)
+            return []
+
+        options_text = _pending_options(state)
+        intent = (tracker.latest_message or {}).get("intent", {}).get("name")
+        if options_text:
+            dispatcher.utter_message(response="utter_ask_which_slot", options_text=options_text)
+        elif state.get("appointment") and intent == "greet":
+            # "bonjour" after booking: remind the appointment and how to change it
+            utter_appointment(dispatcher, "utter_already_booked", state)
+        elif state.get("appointment") or intent == "thanks":
+            dispatcher.utter_message(response="utter_thanks_reply")
+        else:
+            dispatcher.utter_message(response="utter_greet")
+        return []
+
+
+class ActionAppointmentInfo(Action):
+    """Remind the date, time and place of the appointment, or the options still open."""
+
+    def name(self) -> str:
+        return "action_appointment_info"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        try:
+            state = await api_client.call(api_client.state, beneficiary_id(tracker))
+        except (ApiUnavailable, UnknownBeneficiary):
+            utter_technical_problem(dispatcher)
+            return []
+
+        options_text = _pending_options(state)
+        if state.get("appointment") and utter_appointment(
+            dispatcher, "utter_appointment_info", state
+        ):
+            return []
+        if options_text:
+            dispatcher.utter_message(response="utter_ask_which_slot", options_text=options_text)
+        else:
+            dispatcher.utter_message(response="utter_no_invitation")
+        return []

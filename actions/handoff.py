@@ -1,0 +1,88 @@
+"""Handoff: what the assistant cannot handle goes to the professionals' queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import api_client
+from actions.api_client import ApiUnavailable
+from actions.booking import utter_slot_choice
+from actions.common import (
+    UnknownBeneficiary,
+    beneficiary_id,
+    latest_text,
+    utter_technical_problem,
+)
+
+# slot-choice outcomes that show the text was understood as a slot choice
+UNDERSTOOD_AS_CHOICE = {"booked", "ambiguous", "slot_taken"}
+
+
+async def _handoff(
+    dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, response: str
+) -> None:
+    """Queue the person for a professional, then utter the response."""
+    try:
+        await api_client.call(
+            api_client.handoff, beneficiary_id(tracker), reason, latest_text(tracker)
+        )
+    except (ApiUnavailable, UnknownBeneficiary):
+        utter_technical_problem(dispatcher)
+        return
+    dispatcher.utter_message(response=response)
+
+
+class ActionHandoff(Action):
+    """The person asked for a human."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        await _handoff(dispatcher, tracker, "asked_human", "utter_handoff")
+        return []
+
+
+class ActionOutOfScope(Action):
+    """A question the assistant cannot answer (RSA payments, CAF...): a professional can."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        await _handoff(dispatcher, tracker, "out_of_scope", "utter_out_of_scope")
+        return []
+
+
+class ActionFallback(Action):
+    """Low NLU confidence: try the text as a slot choice first ("2", "jeudi 14h"), else hand off.
+
+    slot-choice books nothing when no invitation is pending (outcome no_invitation or
+    already_booked), so it is called directly instead of reading the state first.
+    """
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        try:
+            answer = await api_client.call(
+                api_client.slot_choice, beneficiary_id(tracker), latest_text(tracker)
+            )
+            if answer.get("outcome") in UNDERSTOOD_AS_CHOICE:
+                utter_slot_choice(dispatcher, answer)
+                return []
+        except (ApiUnavailable, UnknownBeneficiary):
+            utter_technical_problem(dispatcher)
+            return []
+        await _handoff(dispatcher, tracker, "not_understood", "utter_not_understood")
+        return []
