@@ -34,11 +34,15 @@ def load_demo(session: Session, *, now: datetime) -> bool:
     )
     tz = organisation_service.time_zone_of(organisation)
     valence = agenda_service.create_place(
-        session, organisation_id=organisation.id, name="Maison de l'insertion de Valence",
+        session,
+        organisation_id=organisation.id,
+        name="Maison de l'insertion de Valence",
         address="8 rue Jean Bouin, 26000 Valence",
     )
     romans = agenda_service.create_place(
-        session, organisation_id=organisation.id, name="Espace emploi de Romans",
+        session,
+        organisation_id=organisation.id,
+        name="Espace emploi de Romans",
         address="12 place Jean Jaurès, 26100 Romans-sur-Isère",
     )
     motif = agenda_service.create_motif(

@@ -1,7 +1,7 @@
 """Imports every model so that Base.metadata knows all tables (Alembic, tests)."""
 
-from api.appointments.models import Appointment
 from api.agenda.models import Motif, Place, Slot
+from api.appointments.models import Appointment
 from api.beneficiaries.models import Beneficiary
 from api.carnet.models import CarnetEntry
 from api.db import Base

@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.agenda import service as agenda_service
@@ -24,7 +25,6 @@ from api.messaging.models import OutboxMessage
 from api.messaging.schemas import OutboxMessageRead
 from api.organisations import service as organisation_service
 from api.organisations.schemas import OrganisationCreate, OrganisationRead
-from sqlalchemy import select
 
 router = APIRouter(prefix="/api", dependencies=[Depends(require_api_token)])
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -98,9 +98,7 @@ def get_beneficiary(beneficiary_id: int, session: SessionDep):
     return beneficiary_service.get_beneficiary(session, beneficiary_id=beneficiary_id)
 
 
-@router.get(
-    "/beneficiaries/{beneficiary_id}/carnet", response_model=list[CarnetEntryRead], tags=["carnet"]
-)
+@router.get("/beneficiaries/{beneficiary_id}/carnet", response_model=list[CarnetEntryRead], tags=["carnet"])
 def get_carnet(beneficiary_id: int, session: SessionDep):
     beneficiary_service.get_beneficiary(session, beneficiary_id=beneficiary_id)
     return carnet_service.list_entries(session, beneficiary_id=beneficiary_id)

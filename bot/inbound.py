@@ -77,19 +77,28 @@ class InboundProcessor:
     async def _handle(self, inbound_id: int) -> None:
         forward = await asyncio.to_thread(self._triage, inbound_id)
         if forward is not None:
-            metadata = {"beneficiary_id": forward.beneficiary_id, "channel": forward.channel, "inbound_id": inbound_id}
+            metadata = {
+                "beneficiary_id": forward.beneficiary_id,
+                "channel": forward.channel,
+                "inbound_id": inbound_id,
+            }
             try:
                 reply = await self._rasa.send(
                     sender=f"b-{forward.beneficiary_id}", text=forward.text, metadata=metadata
                 )
             except RasaUnavailable as exc:
                 log.error("Rasa failed on message %s: %s", inbound_id, exc)
-                await asyncio.to_thread(self._record, triage.record_rasa_failure, forward=forward, error=str(exc))
+                await asyncio.to_thread(
+                    self._record, triage.record_rasa_failure, forward=forward, error=str(exc)
+                )
             else:
                 escalations = [c["escalate"] for c in reply.custom if isinstance(c.get("escalate"), str)]
                 await asyncio.to_thread(
-                    self._record, triage.record_rasa_reply,
-                    forward=forward, texts_out=reply.texts, escalations=escalations,
+                    self._record,
+                    triage.record_rasa_reply,
+                    forward=forward,
+                    texts_out=reply.texts,
+                    escalations=escalations,
                 )
         await self._dispatcher.dispatch(in_reply_to_id=inbound_id)
 

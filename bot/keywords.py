@@ -24,7 +24,6 @@ _KEYWORDS = {
 }
 
 
-
 def detect_keyword(body: str) -> Keyword | None:
     """The keyword a message consists of ('Stop', 'STOP SMS', 'arrêt !'), or None."""
     without_accents = unicodedata.normalize("NFKD", body).encode("ascii", "ignore").decode()

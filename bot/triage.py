@@ -53,8 +53,12 @@ def triage(session: Session, *, inbound: InboundMessage, settings: Settings) -> 
 
     def reply(body: str, kind: str = "reply") -> None:
         outbox.enqueue(
-            session, beneficiary=beneficiary, body=body, kind=kind,
-            channel=inbound.channel, in_reply_to_id=inbound.id,
+            session,
+            beneficiary=beneficiary,
+            body=body,
+            kind=kind,
+            channel=inbound.channel,
+            in_reply_to_id=inbound.id,
         )
 
     keyword = detect_keyword(inbound.body)
@@ -77,14 +81,19 @@ def triage(session: Session, *, inbound: InboundMessage, settings: Settings) -> 
     elif len(inbound.body) > settings.max_inbound_chars:
         reply(texts.TOO_LONG)
         handoff_service.open_request(
-            session, reason="message_too_long", text=inbound.body,
-            beneficiary=beneficiary, inbound_message_id=inbound.id,
+            session,
+            reason="message_too_long",
+            text=inbound.body,
+            beneficiary=beneficiary,
+            inbound_message_id=inbound.id,
         )
         outcome = "too_long"
     else:
         return ForwardToRasa(
-            inbound_id=inbound.id, beneficiary_id=beneficiary.id,
-            channel=inbound.channel, text=inbound.body.strip(),
+            inbound_id=inbound.id,
+            beneficiary_id=beneficiary.id,
+            channel=inbound.channel,
+            text=inbound.body.strip(),
         )
     mark_processed(session, message=inbound, outcome=outcome)
     return None
@@ -102,8 +111,11 @@ def _contact_text(session: Session, beneficiary: Beneficiary) -> str:
 def _answer_unknown_number(session: Session, inbound: InboundMessage) -> None:
     """Queue the message for a human; answer at most once a day, revealing nothing."""
     handoff_service.open_request(
-        session, reason="unknown_number", text=inbound.body,
-        phone=inbound.from_phone, inbound_message_id=inbound.id,
+        session,
+        reason="unknown_number",
+        text=inbound.body,
+        phone=inbound.from_phone,
+        inbound_message_id=inbound.id,
     )
     answered_lately = session.scalar(
         select(OutboxMessage.id)
@@ -113,8 +125,12 @@ def _answer_unknown_number(session: Session, inbound: InboundMessage) -> None:
     )
     if answered_lately is None:
         outbox.enqueue(
-            session, to_phone=inbound.from_phone, channel=inbound.channel, body=texts.UNKNOWN_NUMBER,
-            kind="unknown_number", in_reply_to_id=inbound.id,
+            session,
+            to_phone=inbound.from_phone,
+            channel=inbound.channel,
+            body=texts.UNKNOWN_NUMBER,
+            kind="unknown_number",
+            in_reply_to_id=inbound.id,
         )
 
 
@@ -127,8 +143,12 @@ def record_rasa_reply(
     assert inbound is not None
     for body in texts_out:
         outbox.enqueue(
-            session, beneficiary=beneficiary, body=body, kind="reply",
-            channel=forward.channel, in_reply_to_id=inbound.id,
+            session,
+            beneficiary=beneficiary,
+            body=body,
+            kind="reply",
+            channel=forward.channel,
+            in_reply_to_id=inbound.id,
         )
     for reason in escalations:
         handoff_service.open_request(
@@ -136,8 +156,11 @@ def record_rasa_reply(
         )
     if not texts_out and not escalations:
         handoff_service.open_request(
-            session, reason="not_understood", text=inbound.body,
-            beneficiary=beneficiary, inbound_message_id=inbound.id,
+            session,
+            reason="not_understood",
+            text=inbound.body,
+            beneficiary=beneficiary,
+            inbound_message_id=inbound.id,
         )
     mark_processed(session, message=inbound, outcome="answered_by_rasa" if texts_out else "no_reply")
 
@@ -148,11 +171,18 @@ def record_rasa_failure(session: Session, *, forward: ForwardToRasa, error: str)
     beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=forward.beneficiary_id)
     assert inbound is not None
     outbox.enqueue(
-        session, beneficiary=beneficiary, body=texts.TECHNICAL_PROBLEM, kind="reply",
-        channel=forward.channel, in_reply_to_id=inbound.id,
+        session,
+        beneficiary=beneficiary,
+        body=texts.TECHNICAL_PROBLEM,
+        kind="reply",
+        channel=forward.channel,
+        in_reply_to_id=inbound.id,
     )
     handoff_service.open_request(
-        session, reason="bot_unavailable", text=inbound.body, beneficiary=beneficiary,
+        session,
+        reason="bot_unavailable",
+        text=inbound.body,
+        beneficiary=beneficiary,
         inbound_message_id=inbound.id,
     )
     mark_processed(session, message=inbound, outcome=f"rasa_failed: {error}"[:40])

@@ -16,11 +16,11 @@ TEST_DATABASE_URL = os.environ.get("SPIE_TEST_DATABASE_URL") or f"sqlite:///{_tm
 os.environ["SPIE_DATABASE_URL"] = TEST_DATABASE_URL
 os.environ["SPIE_ENVIRONMENT"] = "test"
 
-from alembic import command  # noqa: E402
-from alembic.config import Config  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from alembic import command  # noqa: E402
+from alembic.config import Config  # noqa: E402
 from api.db import get_engine  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -237,9 +237,7 @@ class _Tok:
 
 _EMOJI_YES = re.compile("[\U0001f44d\U0001f44c\u2705\u2714\U0001f197]")
 _DATE_RE = re.compile(r"(?<![\d:/.-])(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}|\d{2}))?(?![\d:h/.-])")
-_TIME_RE = re.compile(
-    r"(?<![\d/])(\d{1,2})(?:\s*(?:h|hr|hrs|heure|heures)(\d{2})?|:(\d{2}))(?![a-z\d])"
-)
+_TIME_RE = re.compile(r"(?<![\d/])(\d{1,2})(?:\s*(?:h|hr|hrs|heure|heures)(\d{2})?|:(\d{2}))(?![a-z\d])")
 _ORDINAL_RE = re.compile(r"^(\d{1,2})(er|ere|re|e|eme|em|ieme|iem|nd|nde|d)$")
 _SEPARATORS = re.compile(r"[,;!?\n\r.]+")
 
@@ -580,9 +578,7 @@ def _phone_like(words: list[str], i: int) -> bool:
     return hi - lo >= 2
 
 
-def _time_at(
-    words: list[str], k: int, *, second: bool = False
-) -> tuple[tuple[int, int | None], int] | None:
+def _time_at(words: list[str], k: int, *, second: bool = False) -> tuple[tuple[int, int | None], int] | None:
     """A time starting at words[k] (skipping "de"/"du"/"le"): ((h, m), words used)."""
     skip = 0
     while k + skip < len(words) and words[k + skip] in ("de", "du", "d", "a", "la"):
@@ -785,9 +781,7 @@ class _Matcher:
                     continue
                 as_day: list[OfferedSlot] = []
                 if 1 <= num <= 31:
-                    as_day = self._filter_with_fallback(
-                        c, [s for s in slots if self.local[id(s)].day == num]
-                    )
+                    as_day = self._filter_with_fallback(c, [s for s in slots if self.local[id(s)].day == num])
                 if not as_day and may_be_hour and 7 <= num <= 20:  # "14 c bien": an hour
                     hour = replace(c, times=[*c.times, (num, None, False)])
                     as_day = self._filter_with_fallback(hour, slots)

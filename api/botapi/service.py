@@ -73,7 +73,9 @@ def choose_slot(session: Session, *, beneficiary_id: int, text: str, now: dateti
     ]
     chosen_ids = resolve_slot_choice(text, offered, now=now, tz=tz).slot_ids
     if not chosen_ids:
-        return SlotChoiceResult(outcome="no_match", options_text=options_text([s.start for s in offered_slots], tz))
+        return SlotChoiceResult(
+            outcome="no_match", options_text=options_text([s.start for s in offered_slots], tz)
+        )
     if len(chosen_ids) > 1:
         matching = [slot for slot in offered_slots if slot.id in chosen_ids]
         return SlotChoiceResult(outcome="ambiguous", options_text=_offer(session, invitation, matching, tz))

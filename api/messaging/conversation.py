@@ -18,10 +18,16 @@ class ConversationLine(TypedDict):
 
 def conversation(session: Session, *, phone: str, limit: int = 200) -> list[ConversationLine]:
     inbound = session.scalars(
-        select(InboundMessage).where(InboundMessage.from_phone == phone).order_by(InboundMessage.id.desc()).limit(limit)
+        select(InboundMessage)
+        .where(InboundMessage.from_phone == phone)
+        .order_by(InboundMessage.id.desc())
+        .limit(limit)
     )
     outbound = session.scalars(
-        select(OutboxMessage).where(OutboxMessage.to_phone == phone).order_by(OutboxMessage.id.desc()).limit(limit)
+        select(OutboxMessage)
+        .where(OutboxMessage.to_phone == phone)
+        .order_by(OutboxMessage.id.desc())
+        .limit(limit)
     )
     lines: list[ConversationLine] = [
         {"direction": "in", "body": m.body, "at": m.received_at, "state": m.state} for m in inbound

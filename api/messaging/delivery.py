@@ -29,7 +29,9 @@ def record_status(session: Session, *, message_sid: str, status: str, error_code
     except IntegrityError:
         return False
     message = session.scalar(select(OutboxMessage).where(OutboxMessage.provider_sid == message_sid))
-    if message is not None and STATUS_RANK.get(status, -1) > STATUS_RANK.get(message.delivery_status or "", -1):
+    if message is not None and STATUS_RANK.get(status, -1) > STATUS_RANK.get(
+        message.delivery_status or "", -1
+    ):
         message.delivery_status = status
         if error_code:
             message.error_code = error_code

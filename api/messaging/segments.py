@@ -167,8 +167,6 @@ def to_gsm7(text: str) -> str:
         elif ch in _REPLACEMENTS:
             out.append(_REPLACEMENTS[ch])
         else:
-            stripped = "".join(
-                c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c)
-            )
+            stripped = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
             out.append(stripped if stripped and is_gsm7(stripped) else ch)
     return "".join(out)

@@ -21,6 +21,5 @@ TOO_LONG = (
     "Pour un RDV, répondez en quelques mots."
 )
 TECHNICAL_PROBLEM = (
-    "Désolé, nous avons un souci technique. Votre message est bien reçu, "
-    "un conseiller va le lire."
+    "Désolé, nous avons un souci technique. Votre message est bien reçu, un conseiller va le lire."
 )

@@ -60,7 +60,9 @@ class OutboxDispatcher:
                     return
             message.attempts += 1
             try:
-                result = self._sender.send(to_phone=message.to_phone, channel=message.channel, body=message.body)
+                result = self._sender.send(
+                    to_phone=message.to_phone, channel=message.channel, body=message.body
+                )
             except SendError as exc:
                 self._record_failure(message, exc)
                 session.commit()
@@ -78,7 +80,7 @@ class OutboxDispatcher:
         message.error_code = exc.code
         message.error_message = str(exc)[:500]
         if exc.retryable and message.attempts < self._settings.outbox_max_attempts:
-            backoff = min(300.0, 2.0 ** message.attempts) * random.uniform(0.5, 1.0)
+            backoff = min(300.0, 2.0**message.attempts) * random.uniform(0.5, 1.0)
             message.state = "pending"
             message.next_attempt_at = utcnow() + timedelta(seconds=backoff)
             log.warning("send to %s failed (%s), retry in %.0fs", mask(message.to_phone), exc, backoff)

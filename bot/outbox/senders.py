@@ -38,7 +38,9 @@ class LocalSender:
 class TwilioSender:
     def __init__(self, settings: Settings) -> None:
         http_client = TwilioHttpClient(timeout=settings.twilio_timeout_seconds)
-        self._client = Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=http_client)
+        self._client = Client(
+            settings.twilio_account_sid, settings.twilio_auth_token, http_client=http_client
+        )
         if settings.twilio_api_base_url:
             self._client.api.base_url = settings.twilio_api_base_url.rstrip("/")
         self._sms_from = settings.twilio_sms_from
@@ -56,7 +58,9 @@ class TwilioSender:
             )
         except TwilioRestException as exc:
             retryable = exc.status >= 500 or exc.status == 429
-            raise SendError(str(exc.msg), code=str(exc.code) if exc.code else None, retryable=retryable) from exc
+            raise SendError(
+                str(exc.msg), code=str(exc.code) if exc.code else None, retryable=retryable
+            ) from exc
         except Exception as exc:  # timeouts, refused connections: worth another try
             raise SendError(f"{type(exc).__name__}: {exc}", code=None, retryable=True) from exc
         return SendResult(provider_sid=message.sid, status=message.status or "queued")

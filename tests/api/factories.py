@@ -25,12 +25,19 @@ def next_mobile() -> str:
     return f"+336{next(_phone_counter):08d}"
 
 
-def organisation(session: Session, *, tz: str = "Europe/Paris", name: str = "Département de la Drôme") -> Organisation:
+def organisation(
+    session: Session, *, tz: str = "Europe/Paris", name: str = "Département de la Drôme"
+) -> Organisation:
     return organisation_service.create_organisation(session, name=name, departement_code="26", time_zone=tz)
 
 
-def place(session: Session, org: Organisation, *, name: str = "Maison de l'insertion",
-          address: str = "8 rue Jean Bouin, 26000 Valence") -> Place:
+def place(
+    session: Session,
+    org: Organisation,
+    *,
+    name: str = "Maison de l'insertion",
+    address: str = "8 rue Jean Bouin, 26000 Valence",
+) -> Place:
     return agenda_service.create_place(session, organisation_id=org.id, name=name, address=address)
 
 
@@ -38,14 +45,20 @@ def motif(session: Session, org: Organisation, *, name: str = "Orientation RSA")
     return agenda_service.create_motif(session, organisation_id=org.id, name=name, duration_minutes=45)
 
 
-def slots(session: Session, place_: Place, motif_: Motif, starts: list[datetime], capacity: int = 1) -> list[Slot]:
+def slots(
+    session: Session, place_: Place, motif_: Motif, starts: list[datetime], capacity: int = 1
+) -> list[Slot]:
     return [
-        agenda_service.create_slot(session, place_id=place_.id, motif_id=motif_.id, start=start, capacity=capacity)
+        agenda_service.create_slot(
+            session, place_id=place_.id, motif_id=motif_.id, start=start, capacity=capacity
+        )
         for start in starts
     ]
 
 
-def weekday_starts(now: datetime, tz: ZoneInfo, count: int, hours: tuple[int, ...] = (9, 14)) -> list[datetime]:
+def weekday_starts(
+    now: datetime, tz: ZoneInfo, count: int, hours: tuple[int, ...] = (9, 14)
+) -> list[datetime]:
     starts: list[datetime] = []
     day = now.astimezone(tz).date() + timedelta(days=2)
     while len(starts) < count:
@@ -55,7 +68,9 @@ def weekday_starts(now: datetime, tz: ZoneInfo, count: int, hours: tuple[int, ..
     return starts[:count]
 
 
-def beneficiary(session: Session, org: Organisation, *, first_name: str = "Marie", channel: str = "sms") -> Beneficiary:
+def beneficiary(
+    session: Session, org: Organisation, *, first_name: str = "Marie", channel: str = "sms"
+) -> Beneficiary:
     return beneficiary_service.create_beneficiary(
         session, organisation_id=org.id, phone=next_mobile(), first_name=first_name, preferred_channel=channel
     )

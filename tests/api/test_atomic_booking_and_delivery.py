@@ -42,7 +42,9 @@ def test_eight_people_race_for_three_places_and_three_win() -> None:
         thread.join()
     assert sorted(results) == [False] * 5 + [True] * 3
     with session_scope() as session:
-        booked = session.scalar(select(func.count()).select_from(Appointment).where(Appointment.slot_id == slot.id))
+        booked = session.scalar(
+            select(func.count()).select_from(Appointment).where(Appointment.slot_id == slot.id)
+        )
         assert booked == 3
         assert agenda_service.free_slots(session, motif_id=motif.id, place_id=None, now=now, limit=5) == []
 

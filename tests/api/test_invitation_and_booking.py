@@ -29,7 +29,9 @@ def setup(session):
 
 def test_invitation_offers_the_first_four_free_slots_in_order(session, setup) -> None:
     org, place, motif, slots, person = setup
-    invitation = invitation_service.create_invitation(session, beneficiary_id=person.id, motif_id=motif.id, now=NOW)
+    invitation = invitation_service.create_invitation(
+        session, beneficiary_id=person.id, motif_id=motif.id, now=NOW
+    )
     assert invitation.offered_slot_ids == [slot.id for slot in slots[:4]]
     [message] = session.scalars(select(OutboxMessage).where(OutboxMessage.beneficiary_id == person.id))
     assert message.kind == "invitation" and message.state == "pending"
@@ -66,7 +68,9 @@ def test_no_invitation_for_an_opted_out_person_or_without_slots(session, setup) 
     other = f.beneficiary(session, org)
     empty_motif = f.motif(session, org, name="Atelier CV")
     with pytest.raises(Conflict):
-        invitation_service.create_invitation(session, beneficiary_id=other.id, motif_id=empty_motif.id, now=NOW)
+        invitation_service.create_invitation(
+            session, beneficiary_id=other.id, motif_id=empty_motif.id, now=NOW
+        )
 
 
 def test_motif_of_another_organisation_is_not_found(session, setup) -> None:
@@ -74,12 +78,16 @@ def test_motif_of_another_organisation_is_not_found(session, setup) -> None:
     other_org = f.organisation(session, name="Département du Nord")
     foreign_motif = f.motif(session, other_org)
     with pytest.raises(NotFound):
-        invitation_service.create_invitation(session, beneficiary_id=person.id, motif_id=foreign_motif.id, now=NOW)
+        invitation_service.create_invitation(
+            session, beneficiary_id=person.id, motif_id=foreign_motif.id, now=NOW
+        )
 
 
 def test_choose_by_number_books_and_closes_the_invitation(session, setup) -> None:
     org, place, motif, slots, person = setup
-    invitation = invitation_service.create_invitation(session, beneficiary_id=person.id, motif_id=motif.id, now=NOW)
+    invitation = invitation_service.create_invitation(
+        session, beneficiary_id=person.id, motif_id=motif.id, now=NOW
+    )
     result = bot_service.choose_slot(session, beneficiary_id=person.id, text="le 2", now=NOW)
     assert result.outcome == "booked"
     assert result.appointment.time_label == "14h00"
@@ -139,7 +147,10 @@ def test_a_full_slot_offers_fresh_ones(session, setup) -> None:
 
 def test_state_and_no_invitation(session, setup) -> None:
     org, place, motif, slots, person = setup
-    assert bot_service.choose_slot(session, beneficiary_id=person.id, text="1", now=NOW).outcome == "no_invitation"
+    assert (
+        bot_service.choose_slot(session, beneficiary_id=person.id, text="1", now=NOW).outcome
+        == "no_invitation"
+    )
     state = bot_service.state(session, beneficiary_id=person.id, now=NOW)
     assert not state.invitation_pending and state.appointment is None
     invitation_service.create_invitation(session, beneficiary_id=person.id, motif_id=motif.id, now=NOW)

@@ -34,20 +34,48 @@ def new_mobile() -> str:
 class Agenda:
     """An organisation with one place, one motif and slots, made through the REST API."""
 
-    def __init__(self, system: System, *, slots: int = 6, capacity: int = 1, tz: str = "Europe/Paris") -> None:
+    def __init__(
+        self, system: System, *, slots: int = 6, capacity: int = 1, tz: str = "Europe/Paris"
+    ) -> None:
         api = system.api
         self.system = system
         self.tz = ZoneInfo(tz)
-        self.organisation = api.post("/api/organisations", json={
-            "name": "Département de la Drôme", "departement_code": "26", "time_zone": tz,
-        }).raise_for_status().json()
-        self.place = api.post("/api/places", json={
-            "organisation_id": self.organisation["id"], "name": "Maison de l'insertion de Valence",
-            "address": "8 rue Jean Bouin, 26000 Valence",
-        }).raise_for_status().json()
-        self.motif = api.post("/api/motifs", json={
-            "organisation_id": self.organisation["id"], "name": "Orientation RSA", "duration_minutes": 45,
-        }).raise_for_status().json()
+        self.organisation = (
+            api.post(
+                "/api/organisations",
+                json={
+                    "name": "Département de la Drôme",
+                    "departement_code": "26",
+                    "time_zone": tz,
+                },
+            )
+            .raise_for_status()
+            .json()
+        )
+        self.place = (
+            api.post(
+                "/api/places",
+                json={
+                    "organisation_id": self.organisation["id"],
+                    "name": "Maison de l'insertion de Valence",
+                    "address": "8 rue Jean Bouin, 26000 Valence",
+                },
+            )
+            .raise_for_status()
+            .json()
+        )
+        self.motif = (
+            api.post(
+                "/api/motifs",
+                json={
+                    "organisation_id": self.organisation["id"],
+                    "name": "Orientation RSA",
+                    "duration_minutes": 45,
+                },
+            )
+            .raise_for_status()
+            .json()
+        )
         # Slots at 9:00 and 14:00 local time on the next working days, starting in 2 days.
         self.slots = []
         day = datetime.now(UTC).astimezone(self.tz).date() + timedelta(days=2)
@@ -56,22 +84,49 @@ class Agenda:
                 for hour in (9, 14):
                     if len(self.slots) < slots:
                         start = datetime(day.year, day.month, day.day, hour, tzinfo=self.tz)
-                        self.slots.append(api.post("/api/slots", json={
-                            "place_id": self.place["id"], "motif_id": self.motif["id"],
-                            "start": start.isoformat(), "capacity": capacity,
-                        }).raise_for_status().json())
+                        self.slots.append(
+                            api.post(
+                                "/api/slots",
+                                json={
+                                    "place_id": self.place["id"],
+                                    "motif_id": self.motif["id"],
+                                    "start": start.isoformat(),
+                                    "capacity": capacity,
+                                },
+                            )
+                            .raise_for_status()
+                            .json()
+                        )
             day += timedelta(days=1)
 
     def person(self, first_name: str = "Marie", channel: str = "sms") -> dict:
-        return self.system.api.post("/api/beneficiaries", json={
-            "organisation_id": self.organisation["id"], "phone": new_mobile(), "first_name": first_name,
-            "preferred_channel": channel,
-        }).raise_for_status().json()
+        return (
+            self.system.api.post(
+                "/api/beneficiaries",
+                json={
+                    "organisation_id": self.organisation["id"],
+                    "phone": new_mobile(),
+                    "first_name": first_name,
+                    "preferred_channel": channel,
+                },
+            )
+            .raise_for_status()
+            .json()
+        )
 
     def invite(self, person: dict) -> dict:
-        return self.system.api.post("/api/invitations", json={
-            "beneficiary_id": person["id"], "motif_id": self.motif["id"], "place_id": self.place["id"],
-        }).raise_for_status().json()
+        return (
+            self.system.api.post(
+                "/api/invitations",
+                json={
+                    "beneficiary_id": person["id"],
+                    "motif_id": self.motif["id"],
+                    "place_id": self.place["id"],
+                },
+            )
+            .raise_for_status()
+            .json()
+        )
 
 
 @pytest.fixture

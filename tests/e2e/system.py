@@ -54,12 +54,15 @@ class System:
         self.gateway_url = f"http://127.0.0.1:{self.ports['gateway']}"
         self.rasa_url = f"http://127.0.0.1:{self.ports['rasa']}"
         self.twilio = FakeTwilioServer(
-            FakeTwilioState(self.account_sid, self.auth_token, url_rewrites={PUBLIC_BASE_URL: self.gateway_url}),
+            FakeTwilioState(
+                self.account_sid, self.auth_token, url_rewrites={PUBLIC_BASE_URL: self.gateway_url}
+            ),
             self.ports["twilio"],
         )
         self._processes: list[tuple[str, subprocess.Popen[bytes]]] = []
-        self.api = httpx.Client(base_url=self.api_url, headers={"Authorization": f"Bearer {self.api_token}"},
-                                timeout=30)
+        self.api = httpx.Client(
+            base_url=self.api_url, headers={"Authorization": f"Bearer {self.api_token}"}, timeout=30
+        )
         self.http = httpx.Client(timeout=30)
 
     def env(self) -> dict[str, str]:
@@ -80,8 +83,9 @@ class System:
 
     def _start(self, name: str, args: list[str], **extra_env: str) -> None:
         log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
-        process = subprocess.Popen(args, cwd=ROOT, env={**self.env(), **extra_env}, stdout=log,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            args, cwd=ROOT, env={**self.env(), **extra_env}, stdout=log, stderr=subprocess.STDOUT
+        )
         self._processes.append((name, process))
 
     def start(self) -> None:
@@ -89,11 +93,26 @@ class System:
         self.twilio.start()
         endpoints = Path(tempfile.mkdtemp()) / "endpoints.yml"
         endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{self.ports['actions']}/webhook\n")
-        self._start("actions", [str(RASA_BIN), "run", "actions", "--actions", "actions",
-                                "--port", str(self.ports["actions"])])
-        self._start("rasa", [str(RASA_BIN), "run", "--enable-api", "-m", str(MODEL), "--port",
-                             str(self.ports["rasa"]), "--endpoints", str(endpoints),
-                             "--credentials", "credentials.yml"])
+        self._start(
+            "actions",
+            [str(RASA_BIN), "run", "actions", "--actions", "actions", "--port", str(self.ports["actions"])],
+        )
+        self._start(
+            "rasa",
+            [
+                str(RASA_BIN),
+                "run",
+                "--enable-api",
+                "-m",
+                str(MODEL),
+                "--port",
+                str(self.ports["rasa"]),
+                "--endpoints",
+                str(endpoints),
+                "--credentials",
+                "credentials.yml",
+            ],
+        )
         uvicorn = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--log-level", "warning"]
         self._start("api", [*uvicorn, "api.main:app", "--port", str(self.ports["api"])])
         self._start("gateway", [*uvicorn, "bot.main:app", "--port", str(self.ports["gateway"])])
@@ -129,7 +148,9 @@ class System:
         self.http.close()
 
     # --- acting as Twilio -------------------------------------------------
-    def inbound_params(self, from_address: str, body: str, sid: str | None = None, **extra: str) -> dict[str, str]:
+    def inbound_params(
+        self, from_address: str, body: str, sid: str | None = None, **extra: str
+    ) -> dict[str, str]:
         params = {
             "MessageSid": sid or "SM" + uuid.uuid4().hex,
             "SmsMessageSid": sid or "SM" + uuid.uuid4().hex,
@@ -147,9 +168,16 @@ class System:
     def post_inbound(self, params: dict[str, str], signature: str | None = None) -> httpx.Response:
         path = "/webhooks/twilio/messages"
         if signature is not None:
-            return self.http.post(self.gateway_url + path, data=params, headers={"X-Twilio-Signature": signature})
-        return signed_post(self.http, auth_token=self.auth_token, public_url=PUBLIC_BASE_URL + path,
-                           post_url=self.gateway_url + path, params=params)
+            return self.http.post(
+                self.gateway_url + path, data=params, headers={"X-Twilio-Signature": signature}
+            )
+        return signed_post(
+            self.http,
+            auth_token=self.auth_token,
+            public_url=PUBLIC_BASE_URL + path,
+            post_url=self.gateway_url + path,
+            params=params,
+        )
 
     def text(self, from_address: str, body: str, **extra: str) -> httpx.Response:
         response = self.post_inbound(self.inbound_params(from_address, body, **extra))

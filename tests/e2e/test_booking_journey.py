@@ -19,7 +19,9 @@ def carnet(system: System, person: dict) -> list[dict]:
 
 
 def appointments(system: System, person: dict) -> list[dict]:
-    return system.api.get("/api/appointments", params={"beneficiary_id": person["id"]}).raise_for_status().json()
+    return (
+        system.api.get("/api/appointments", params={"beneficiary_id": person["id"]}).raise_for_status().json()
+    )
 
 
 def handoffs(system: System) -> list[dict]:
@@ -51,10 +53,17 @@ def test_invited_person_books_by_number_and_everything_is_recorded(system: Syste
 
     entries = wait_for(delivered_entries, what="both outbound messages delivered")
     kinds = [entry["kind"] for entry in entries]
-    assert kinds == ["invitation_created", "outbound_message", "inbound_message", "appointment_booked",
-                     "outbound_message"]
+    assert kinds == [
+        "invitation_created",
+        "outbound_message",
+        "inbound_message",
+        "appointment_booked",
+        "outbound_message",
+    ]
     inbound = entries[2]
-    assert inbound["body"] == "le 2 svp" and inbound["author"] == "beneficiary" and inbound["channel"] == "sms"
+    assert (
+        inbound["body"] == "le 2 svp" and inbound["author"] == "beneficiary" and inbound["channel"] == "sms"
+    )
     assert inbound["provider_sid"].startswith("SM")
     sent_sids = {m["sid"] for m in system.replies_to(person["phone"])}
     assert {entries[1]["provider_sid"], entries[4]["provider_sid"]} == sent_sids
@@ -181,8 +190,9 @@ def test_stop_at_the_gateway_then_nothing_more(system: System, agenda: Agenda) -
     system.wait_replies(person["phone"], 1)
     system.text(person["phone"], "Stop")
     assert system.wait_replies(person["phone"], 2)[1]["Body"] == texts.OPTED_OUT
-    response = system.api.post("/api/invitations", json={"beneficiary_id": person["id"],
-                                                         "motif_id": agenda.motif["id"]})
+    response = system.api.post(
+        "/api/invitations", json={"beneficiary_id": person["id"], "motif_id": agenda.motif["id"]}
+    )
     assert response.status_code == 409
     system.text(person["phone"], "le 1")
     time.sleep(2)
@@ -226,6 +236,7 @@ def test_asking_for_a_human_lands_in_the_queue(system: System, agenda: Agenda) -
     system.wait_replies(person["phone"], 1)
     system.text(person["phone"], "je veux parler a un conseiller svp")
     system.wait_replies(person["phone"], 2)
-    queued = wait_for(lambda: [h for h in handoffs(system) if h["beneficiary_id"] == person["id"]],
-                      what="queue entry")
+    queued = wait_for(
+        lambda: [h for h in handoffs(system) if h["beneficiary_id"] == person["id"]], what="queue entry"
+    )
     assert queued[0]["reason"] == "asked_human"

@@ -44,8 +44,9 @@ def sign(auth_token: str, url: str, params: dict[str, str]) -> str:
     return RequestValidator(auth_token).compute_signature(url, params)
 
 
-def signed_post(client: httpx.Client, *, auth_token: str, public_url: str, post_url: str,
-                params: dict[str, str]) -> httpx.Response:
+def signed_post(
+    client: httpx.Client, *, auth_token: str, public_url: str, post_url: str, params: dict[str, str]
+) -> httpx.Response:
     """POST a webhook as Twilio does: form-encoded, signed for the public URL."""
     headers = {"X-Twilio-Signature": sign(auth_token, public_url, params)}
     return client.post(post_url, data=params, headers=headers)
@@ -67,11 +68,13 @@ def create_app(state: FakeTwilioState) -> FastAPI:
             return JSONResponse({"code": 20003, "message": "Authenticate", "status": 401}, status_code=401)
         form = {key: str(value) for key, value in (await request.form()).items()}
         if not form.get("To") or not (form.get("From") or form.get("MessagingServiceSid")):
-            return JSONResponse({"code": 21604, "message": "A 'To' and 'From' are required", "status": 400},
-                                status_code=400)
+            return JSONResponse(
+                {"code": 21604, "message": "A 'To' and 'From' are required", "status": 400}, status_code=400
+            )
         if not (form.get("Body") or form.get("ContentSid") or form.get("MediaUrl")):
-            return JSONResponse({"code": 21602, "message": "Message body is required", "status": 400},
-                                status_code=400)
+            return JSONResponse(
+                {"code": 21602, "message": "Message body is required", "status": 400}, status_code=400
+            )
         with state.lock:
             failure = state.failures.popleft() if state.failures else None
             if failure is None:
@@ -79,15 +82,32 @@ def create_app(state: FakeTwilioState) -> FastAPI:
                 record = {"sid": sid, "received_at": time.time(), **form}
                 state.messages.append(record)
         if failure is not None:
-            return JSONResponse({"code": failure.code, "message": failure.message, "status": failure.http_status,
-                                 "more_info": f"https://www.twilio.com/docs/errors/{failure.code}"},
-                                status_code=failure.http_status)
+            return JSONResponse(
+                {
+                    "code": failure.code,
+                    "message": failure.message,
+                    "status": failure.http_status,
+                    "more_info": f"https://www.twilio.com/docs/errors/{failure.code}",
+                },
+                status_code=failure.http_status,
+            )
         if state.send_status_callbacks and form.get("StatusCallback"):
-            threading.Thread(target=_callbacks, args=(state, form["StatusCallback"], sid, form), daemon=True).start()
+            threading.Thread(
+                target=_callbacks, args=(state, form["StatusCallback"], sid, form), daemon=True
+            ).start()
         body = {
-            "sid": sid, "account_sid": account_sid, "to": form["To"], "from": form.get("From"),
-            "body": form.get("Body", ""), "status": "queued", "num_segments": "1", "direction": "outbound-api",
-            "api_version": "2010-04-01", "price": None, "error_code": None, "error_message": None,
+            "sid": sid,
+            "account_sid": account_sid,
+            "to": form["To"],
+            "from": form.get("From"),
+            "body": form.get("Body", ""),
+            "status": "queued",
+            "num_segments": "1",
+            "direction": "outbound-api",
+            "api_version": "2010-04-01",
+            "price": None,
+            "error_code": None,
+            "error_message": None,
             "uri": f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}.json",
         }
         return JSONResponse(body, status_code=201)
@@ -99,13 +119,20 @@ def _callbacks(state: FakeTwilioState, url: str, sid: str, form: dict[str, str])
     post_url = url
     for public, local in state.url_rewrites.items():
         if url.startswith(public):
-            post_url = local + url[len(public):]
+            post_url = local + url[len(public) :]
     with httpx.Client(timeout=10) as client:
         for status in ("sent", "delivered"):
-            params = {"MessageSid": sid, "MessageStatus": status, "AccountSid": state.account_sid,
-                      "To": form["To"], "From": form.get("From", "")}
+            params = {
+                "MessageSid": sid,
+                "MessageStatus": status,
+                "AccountSid": state.account_sid,
+                "To": form["To"],
+                "From": form.get("From", ""),
+            }
             try:
-                client.post(post_url, data=params, headers={"X-Twilio-Signature": sign(state.auth_token, url, params)})
+                client.post(
+                    post_url, data=params, headers={"X-Twilio-Signature": sign(state.auth_token, url, params)}
+                )
             except httpx.HTTPError:
                 return
 

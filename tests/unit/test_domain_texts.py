@@ -16,7 +16,9 @@ LONGEST_VALUES = {
     "place_name": LONG_PLACE,
     "address": LONG_ADDRESS,
     "first_name": "Marie-Christine",
-    "options_text": "\n".join(f"{n}) mercredi {d}/12 10h30" for n, d in zip(range(1, 5), (2, 9, 16, 23))),
+    "options_text": "\n".join(
+        f"{n}) mercredi {d}/12 10h30" for n, d in zip(range(1, 5), (2, 9, 16, 23), strict=False)
+    ),
 }
 RESPONSES = [
     (name, variant["text"])

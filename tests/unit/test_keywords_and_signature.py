@@ -16,7 +16,9 @@ def test_start_variants(body: str) -> None:
     assert detect_keyword(body) is Keyword.START
 
 
-@pytest.mark.parametrize("body", ["je veux pas stop", "stop ou encore", "le 2", "", "arrete de m'ecrire le soir"])
+@pytest.mark.parametrize(
+    "body", ["je veux pas stop", "stop ou encore", "le 2", "", "arrete de m'ecrire le soir"]
+)
 def test_sentences_are_not_keywords(body: str) -> None:
     assert detect_keyword(body) is None
 

@@ -288,9 +288,7 @@ NON_MATCHES = [
 ALL_CASES = NUMBERS + ORDINALS + WEEKDAYS + DATES + TIMES + COMBINATIONS + NEGATIONS + NON_MATCHES
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"), ALL_CASES, ids=[c[0] or "<empty>" for c in ALL_CASES]
-)
+@pytest.mark.parametrize(("text", "expected"), ALL_CASES, ids=[c[0] or "<empty>" for c in ALL_CASES])
 def test_resolve_against_four_offered_slots(text, expected):
     assert _ids(text) == expected
 
@@ -324,9 +322,7 @@ SAME_DAY_CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("text", "now", "expected"), SAME_DAY_CASES, ids=[c[0] for c in SAME_DAY_CASES]
-)
+@pytest.mark.parametrize(("text", "now", "expected"), SAME_DAY_CASES, ids=[c[0] for c in SAME_DAY_CASES])
 def test_two_slots_on_the_same_day(text, now, expected):
     assert _ids(text, SAME_DAY, now=now) == expected
 
