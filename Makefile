@@ -10,12 +10,12 @@ run: setup model migrate demo
 	@echo "Simulator: http://127.0.0.1:8001/simulateur   API docs: http://127.0.0.1:8000/docs"
 	.venv/bin/honcho start -f Procfile
 
-test: setup model validate test-sqlite test-postgres
+test: setup model validate lint test-sqlite test-postgres
 
-test-sqlite:
+test-sqlite: node_modules/.installed
 	$(APP_PY) -m pytest -q
 
-test-postgres:
+test-postgres: node_modules/.installed
 	scripts/ensure-services.sh
 	SPIE_TEST_DATABASE_URL=$(PG_TEST_URL) $(APP_PY) -m pytest -q
 
@@ -31,6 +31,10 @@ setup: .venv/.installed .venv-rasa/.installed
 	test -x .venv-rasa/bin/python || "$$(scripts/find-python310.sh)" -m venv .venv-rasa
 	.venv-rasa/bin/python -m pip install -q --upgrade pip==24.0
 	.venv-rasa/bin/python -m pip install -q -r requirements-rasa.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
 	touch $@
 
 model: setup
@@ -53,4 +57,4 @@ bench: setup model
 	$(APP_PY) benchmarks/bench_conversations.py
 
 clean:
-	rm -rf .venv .venv-rasa models var
+	rm -rf .venv .venv-rasa node_modules models var
