@@ -34,12 +34,18 @@ class Settings(BaseSettings):
     twilio_whatsapp_from: str = "+33757000000"
     twilio_timeout_seconds: float = 10.0
 
+    # WhatsApp approved templates by message kind ("reminder", "relance"), as JSON.
+    whatsapp_templates: dict[str, str] = {}
+    # Twilio's throughput cap per sender number; the dispatcher never goes faster.
+    max_messages_per_second: float = 30.0
+    outbox_send_concurrency: int = 8
+    scheduler_interval_seconds: float = 30.0
+
     max_inbound_chars: int = 640
     outbox_poll_seconds: float = 1.0
     outbox_max_attempts: int = 5
     invitation_slot_count: int = 4
     invitation_horizon_days: int = 21
-    invitation_validity_days: int = 10
 
     @property
     def twilio_enabled(self) -> bool:

@@ -9,6 +9,7 @@ from api.handoffs.models import HandoffRequest
 from api.invitations.models import Invitation
 from api.messaging.models import DeliveryStatusEvent, InboundMessage, OutboxMessage
 from api.organisations.models import Organisation
+from api.scheduling.models import ScheduledMessage
 
 __all__ = [
     "Appointment",
@@ -23,5 +24,6 @@ __all__ = [
     "Organisation",
     "OutboxMessage",
     "Place",
+    "ScheduledMessage",
     "Slot",
 ]

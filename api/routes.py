@@ -10,13 +10,15 @@ from api.agenda import service as agenda_service
 from api.agenda.models import Motif, Place, Slot
 from api.agenda.schemas import MotifCreate, MotifRead, PlaceCreate, PlaceRead, SlotCreate, SlotRead
 from api.appointments import service as appointment_service
-from api.appointments.schemas import AppointmentRead
+from api.appointments.schemas import AppointmentRead, AppointmentStatusUpdate
 from api.auth import require_api_token
 from api.beneficiaries import service as beneficiary_service
+from api.beneficiaries.followup import followup_status
 from api.beneficiaries.schemas import BeneficiaryCreate, BeneficiaryRead
 from api.carnet import service as carnet_service
 from api.carnet.schemas import CarnetEntryRead
 from api.db import get_session, utcnow
+from api.errors import Conflict
 from api.handoffs import service as handoff_service
 from api.handoffs.schemas import HandoffRead
 from api.invitations import service as invitation_service
@@ -25,6 +27,8 @@ from api.messaging.models import OutboxMessage
 from api.messaging.schemas import OutboxMessageRead
 from api.organisations import service as organisation_service
 from api.organisations.schemas import OrganisationCreate, OrganisationRead
+from api.scheduling import service as scheduling_service
+from api.scheduling.schemas import ScheduledMessageRead
 
 router = APIRouter(prefix="/api", dependencies=[Depends(require_api_token)])
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -88,14 +92,21 @@ def create_beneficiary(body: BeneficiaryCreate, session: SessionDep):
     return beneficiary_service.create_beneficiary(session, **body.model_dump())
 
 
+def _with_status(session: Session, beneficiary) -> BeneficiaryRead:
+    read = BeneficiaryRead.model_validate(beneficiary)
+    read.followup_status = followup_status(session, beneficiary_id=beneficiary.id, now=utcnow())
+    return read
+
+
 @router.get("/beneficiaries", response_model=list[BeneficiaryRead], tags=["beneficiaries"])
 def list_beneficiaries(session: SessionDep, organisation_id: int | None = None):
-    return beneficiary_service.list_beneficiaries(session, organisation_id=organisation_id)
+    beneficiaries = beneficiary_service.list_beneficiaries(session, organisation_id=organisation_id)
+    return [_with_status(session, beneficiary) for beneficiary in beneficiaries]
 
 
 @router.get("/beneficiaries/{beneficiary_id}", response_model=BeneficiaryRead, tags=["beneficiaries"])
 def get_beneficiary(beneficiary_id: int, session: SessionDep):
-    return beneficiary_service.get_beneficiary(session, beneficiary_id=beneficiary_id)
+    return _with_status(session, beneficiary_service.get_beneficiary(session, beneficiary_id=beneficiary_id))
 
 
 @router.get("/beneficiaries/{beneficiary_id}/carnet", response_model=list[CarnetEntryRead], tags=["carnet"])
@@ -117,6 +128,31 @@ def list_invitations(session: SessionDep, beneficiary_id: int | None = None):
 @router.get("/appointments", response_model=list[AppointmentRead], tags=["appointments"])
 def list_appointments(session: SessionDep, beneficiary_id: int | None = None):
     return appointment_service.list_appointments(session, beneficiary_id=beneficiary_id)
+
+
+@router.patch("/appointments/{appointment_id}", response_model=AppointmentRead, tags=["appointments"])
+def update_appointment_status(appointment_id: int, body: AppointmentStatusUpdate, session: SessionDep):
+    now = utcnow()
+    appointment = appointment_service.set_status(
+        session, appointment_id=appointment_id, status=body.status, now=now
+    )
+    if body.status == "revoked":
+        invitation_service.reoffer_after_revocation(session, appointment=appointment, now=now)
+    return appointment
+
+
+@router.post("/appointments/{appointment_id}/reminders", status_code=202, tags=["appointments"])
+def send_reminder_now(appointment_id: int, session: SessionDep) -> dict[str, str]:
+    appointment = appointment_service.get_appointment(session, appointment_id=appointment_id)
+    if appointment.status != "unknown":
+        raise Conflict(f"appointment is {appointment.status}")
+    scheduling_service.schedule_reminder_now(session, appointment=appointment, now=utcnow())
+    return {"status": "scheduled"}
+
+
+@router.get("/scheduled-messages", response_model=list[ScheduledMessageRead], tags=["messages"])
+def list_scheduled_messages(session: SessionDep, beneficiary_id: int):
+    return scheduling_service.list_scheduled(session, beneficiary_id=beneficiary_id)
 
 
 @router.get("/handoffs", response_model=list[HandoffRead], tags=["queue"])

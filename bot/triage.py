@@ -39,6 +39,7 @@ def triage(session: Session, *, inbound: InboundMessage, settings: Settings) -> 
         return None
 
     inbound.beneficiary_id = beneficiary.id
+    beneficiary.last_inbound_at = inbound.received_at
     carnet_service.add_entry(
         session,
         beneficiary_id=beneficiary.id,

@@ -19,5 +19,7 @@ class Appointment(Base):
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"))
     status: Mapped[str] = mapped_column(String(20), default="unknown")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     slot: Mapped[Slot] = relationship(lazy="joined")

@@ -1,4 +1,5 @@
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -11,3 +12,9 @@ class AppointmentRead(BaseModel):
     invitation_id: int | None
     status: str
     created_at: datetime
+    confirmed_at: datetime | None
+    status_changed_at: datetime | None
+
+
+class AppointmentStatusUpdate(BaseModel):
+    status: Literal["seen", "noshow", "excused", "revoked"]

@@ -18,3 +18,8 @@ class Beneficiary(Base):
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when Twilio says the number cannot receive SMS (landline, unreachable).
+    phone_problem: Mapped[str | None] = mapped_column(String(40))
+    # The question the assistant just asked and waits an answer for (e.g. "cancel_or_move").
+    pending_question: Mapped[str | None] = mapped_column(String(30))
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

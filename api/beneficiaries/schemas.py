@@ -21,4 +21,6 @@ class BeneficiaryRead(BaseModel):
     last_name: str | None
     preferred_channel: str
     opted_out: bool
+    phone_problem: str | None
     created_at: datetime
+    followup_status: str = "not_invited"

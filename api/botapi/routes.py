@@ -7,7 +7,10 @@ from fastapi import APIRouter, Depends, Header
 from sqlalchemy.orm import Session
 
 from api.botapi import service
+from api.botapi.appointment_reply import appointment_reply
 from api.botapi.schemas import (
+    AppointmentReplyRequest,
+    AppointmentReplyResult,
     BotState,
     HandoffCreate,
     MoreSlotsRequest,
@@ -37,6 +40,13 @@ def slot_choice(body: SlotChoiceRequest, session: SessionDep) -> SlotChoiceResul
 @router.post("/more-slots", response_model=MoreSlotsResult)
 def more_slots(body: MoreSlotsRequest, session: SessionDep) -> MoreSlotsResult:
     return service.more_slots(session, beneficiary_id=body.beneficiary_id, now=utcnow())
+
+
+@router.post("/appointment-reply", response_model=AppointmentReplyResult)
+def reply_about_appointment(body: AppointmentReplyRequest, session: SessionDep) -> AppointmentReplyResult:
+    return appointment_reply(
+        session, beneficiary_id=body.beneficiary_id, intent=body.intent, text=body.text, now=utcnow()
+    )
 
 
 @router.get("/state", response_model=BotState)

@@ -16,7 +16,9 @@ class SlotChoiceRequest(BaseModel):
 
 
 class SlotChoiceResult(BaseModel):
-    outcome: Literal["booked", "ambiguous", "no_match", "slot_taken", "no_invitation", "already_booked"]
+    outcome: Literal[
+        "booked", "moved", "ambiguous", "no_match", "slot_taken", "no_invitation", "already_booked"
+    ]
     appointment: AppointmentView | None = None
     options_text: str = ""
 
@@ -42,3 +44,26 @@ class HandoffCreate(BaseModel):
     beneficiary_id: int
     reason: Literal["asked_human", "not_understood", "out_of_scope"]
     text: str = ""
+
+
+class AppointmentReplyRequest(BaseModel):
+    beneficiary_id: int
+    intent: Literal[
+        "affirm", "deny", "cannot_come", "cancel_appointment", "reschedule_appointment", "other_slots"
+    ]
+    text: str = ""
+
+
+class AppointmentReplyResult(BaseModel):
+    outcome: Literal[
+        "confirmed",
+        "asked_cancel_or_move",
+        "cancelled",
+        "cancelled_late",
+        "move_offered",
+        "no_more_slots",
+        "kept",
+        "not_applicable",
+    ]
+    appointment: AppointmentView | None = None
+    options_text: str = ""

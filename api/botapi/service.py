@@ -21,7 +21,7 @@ from api.invitations.models import Invitation
 from api.organisations import service as organisation_service
 
 
-def _tz(session: Session, beneficiary: Beneficiary) -> ZoneInfo:
+def time_zone(session: Session, beneficiary: Beneficiary) -> ZoneInfo:
     organisation = organisation_service.get_organisation(session, organisation_id=beneficiary.organisation_id)
     return organisation_service.time_zone_of(organisation)
 
@@ -58,11 +58,12 @@ def _next_free(session: Session, invitation: Invitation, now: datetime, exclude:
 def choose_slot(session: Session, *, beneficiary_id: int, text: str, now: datetime) -> SlotChoiceResult:
     """Resolve the person's words against their offered slots and book a single match."""
     beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=beneficiary_id)
-    tz = _tz(session, beneficiary)
+    tz = time_zone(session, beneficiary)
     upcoming = appointment_service.upcoming_appointment(session, beneficiary_id=beneficiary_id, now=now)
-    if upcoming is not None:
-        return SlotChoiceResult(outcome="already_booked", appointment=appointment_view(upcoming, tz))
     invitation = invitation_service.current_invitation(session, beneficiary_id=beneficiary_id, now=now)
+    moving = invitation is not None and invitation.kind == "move"
+    if upcoming is not None and not moving:
+        return SlotChoiceResult(outcome="already_booked", appointment=appointment_view(upcoming, tz))
     if invitation is None:
         return SlotChoiceResult(outcome="no_invitation")
 
@@ -80,6 +81,8 @@ def choose_slot(session: Session, *, beneficiary_id: int, text: str, now: dateti
         matching = [slot for slot in offered_slots if slot.id in chosen_ids]
         return SlotChoiceResult(outcome="ambiguous", options_text=_offer(session, invitation, matching, tz))
 
+    if moving:
+        return _move(session, invitation, chosen_ids[0], tz, now)
     appointment = appointment_service.book(
         session, beneficiary=beneficiary, slot_id=chosen_ids[0], now=now, invitation_id=invitation.id
     )
@@ -91,10 +94,25 @@ def choose_slot(session: Session, *, beneficiary_id: int, text: str, now: dateti
     return SlotChoiceResult(outcome="booked", appointment=appointment_view(appointment, tz))
 
 
+def _move(
+    session: Session, invitation: Invitation, slot_id: int, tz: ZoneInfo, now: datetime
+) -> SlotChoiceResult:
+    appointment = session.get(Appointment, invitation.appointment_id)
+    if appointment is None or appointment.status != "unknown":
+        invitation.status = "replaced"
+        return SlotChoiceResult(outcome="no_invitation")
+    if not appointment_service.move(session, appointment=appointment, new_slot_id=slot_id, now=now):
+        fresh = _next_free(session, invitation, now, exclude=[slot_id, appointment.slot_id])
+        return SlotChoiceResult(outcome="slot_taken", options_text=_offer(session, invitation, fresh, tz))
+    invitation.status = "booked"
+    session.flush()
+    return SlotChoiceResult(outcome="moved", appointment=appointment_view(appointment, tz))
+
+
 def more_slots(session: Session, *, beneficiary_id: int, now: datetime) -> MoreSlotsResult:
     """Offer the next free slots after the ones already offered."""
     beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=beneficiary_id)
-    tz = _tz(session, beneficiary)
+    tz = time_zone(session, beneficiary)
     upcoming = appointment_service.upcoming_appointment(session, beneficiary_id=beneficiary_id, now=now)
     if upcoming is not None:
         return MoreSlotsResult(outcome="already_booked", appointment=appointment_view(upcoming, tz))
@@ -104,7 +122,7 @@ def more_slots(session: Session, *, beneficiary_id: int, now: datetime) -> MoreS
     later = _next_free(session, invitation, now, exclude=invitation.seen_slot_ids)
     if not later:
         handoff_service.open_request(
-            session, reason="not_understood", text="Aucun créneau ne convient", beneficiary=beneficiary
+            session, reason="no_slot_left", text="Aucun créneau libre ne convient", beneficiary=beneficiary
         )
         return MoreSlotsResult(outcome="none_left")
     return MoreSlotsResult(outcome="offered", options_text=_offer(session, invitation, later, tz))
@@ -113,7 +131,7 @@ def more_slots(session: Session, *, beneficiary_id: int, now: datetime) -> MoreS
 def state(session: Session, *, beneficiary_id: int, now: datetime) -> BotState:
     """What the conversation needs to know about the person right now."""
     beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=beneficiary_id)
-    tz = _tz(session, beneficiary)
+    tz = time_zone(session, beneficiary)
     upcoming = appointment_service.upcoming_appointment(session, beneficiary_id=beneficiary_id, now=now)
     invitation = invitation_service.current_invitation(session, beneficiary_id=beneficiary_id, now=now)
     options = ""

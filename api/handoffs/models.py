@@ -13,6 +13,10 @@ HANDOFF_REASONS = (
     "bot_unavailable",
     "api_unavailable",
     "message_too_long",
+    "late_cancellation",
+    "no_slot_left",
+    "unreachable_number",
+    "delivery_failed",
 )
 
 

@@ -46,6 +46,11 @@ class OutboxMessage(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     segments: Mapped[int] = mapped_column(Integer, default=1)
     in_reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
+    # WhatsApp outside the 24 h window: an approved template instead of free text.
+    content_sid: Mapped[str | None] = mapped_column(String(40))
+    content_variables: Mapped[str | None] = mapped_column(Text)
+    claim_token: Mapped[str | None] = mapped_column(String(36), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

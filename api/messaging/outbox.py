@@ -1,5 +1,7 @@
 """Queueing outbound messages. Sending them is bot/outbox's job."""
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from api.beneficiaries.models import Beneficiary
@@ -18,6 +20,8 @@ def enqueue(
     channel: str | None = None,
     in_reply_to_id: int | None = None,
     author: str = "assistant",
+    whatsapp_template: tuple[str, str] | None = None,
+    not_before: datetime | None = None,
 ) -> OutboxMessage:
     """Queue one message (in GSM-7 where possible); a known recipient gets it in their carnet."""
     if beneficiary is None and to_phone is None:
@@ -34,6 +38,10 @@ def enqueue(
         segments=count_segments(body).segments,
         in_reply_to_id=in_reply_to_id,
     )
+    if message.channel == "whatsapp" and whatsapp_template is not None:
+        message.content_sid, message.content_variables = whatsapp_template
+    if not_before is not None:
+        message.next_attempt_at = not_before
     session.add(message)
     session.flush()
     if beneficiary is not None:

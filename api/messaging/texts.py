@@ -8,7 +8,7 @@ INVITATION = (
     "Répondez par un numéro :\n{options}\nSinon, répondez AUTRE."
 )
 OPTED_OUT = "Vous ne recevrez plus de SMS de notre part. Pour les recevoir à nouveau, répondez START."
-OPTED_IN = "C'est noté, vous recevrez à nouveau nos messages. Pour arrêter, répondez STOP."
+OPTED_IN = "C'est noté, vous recevrez à nouveau nos messages. Pour ne plus les recevoir, répondez STOP."
 CONTACT = "Pour nous joindre : {phone}, {hours}."
 CONTACT_UNKNOWN = "Pour toute question, contactez le service qui vous a écrit."
 UNKNOWN_NUMBER = (
@@ -17,9 +17,35 @@ UNKNOWN_NUMBER = (
 )
 EMPTY_MESSAGE = "Nous ne pouvons lire que du texte. Merci de répondre par un message écrit."
 TOO_LONG = (
-    "Votre message est bien reçu. Il est long : un conseiller va le lire. "
+    "Votre message est bien arrivé. Il est long : un conseiller va le lire. "
     "Pour un RDV, répondez en quelques mots."
 )
 TECHNICAL_PROBLEM = (
-    "Désolé, nous avons un souci technique. Votre message est bien reçu, un conseiller va le lire."
+    "Désolé, nous avons un souci technique. Votre message est bien arrivé, un conseiller va le lire."
+)
+
+# Scheduled messages (issue 3). Reminders must fit one SMS with the longest address.
+REMINDER = (
+    "Rappel : RDV {date_label} à {time_label}, {address}. "
+    "Répondez OUI pour confirmer, ou NON si vous ne pouvez pas venir."
+)
+REMINDER_DAY_BEFORE = (
+    "Rappel : RDV demain à {time_label}, {address}. "
+    "Répondez OUI pour confirmer, ou NON si vous ne pouvez pas venir."
+)
+RELANCE = (
+    "Bonjour {first_name}, vous n'avez pas encore choisi votre RDV {motif}. "
+    "Répondez par un numéro :\n{options}\nSinon, répondez AUTRE."
+)
+INVITATION_EXPIRED = (
+    "Votre invitation au RDV {motif} a expiré. Pour un nouveau RDV, répondez CONSEILLER "
+    "et nous vous recontacterons."
+)
+REVOKED = (
+    "Votre RDV du {date_label} à {time_label} est annulé par le service, excusez-nous. "
+    "Répondez par un numéro pour un autre créneau :\n{options}"
+)
+REVOKED_NO_SLOT = (
+    "Votre RDV du {date_label} à {time_label} est annulé par le service, excusez-nous. "
+    "Un conseiller va vous recontacter."
 )

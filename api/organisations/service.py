@@ -13,20 +13,24 @@ def create_organisation(
     name: str,
     departement_code: str,
     time_zone: str = "Europe/Paris",
-    contact_phone: str = "",
-    contact_hours: str = "",
+    sending_start_hour: int = 8,
+    sending_end_hour: int = 20,
+    **policy: object,
 ) -> Organisation:
     """Create an organisation (a département, a France Travail agency, an association)."""
     try:
         ZoneInfo(time_zone)
     except Exception as exc:
         raise Invalid(f"unknown time zone: {time_zone}") from exc
+    if sending_start_hour >= sending_end_hour:
+        raise Invalid("sending_start_hour must come before sending_end_hour")
     organisation = Organisation(
         name=name,
         departement_code=departement_code,
         time_zone=time_zone,
-        contact_phone=contact_phone,
-        contact_hours=contact_hours,
+        sending_start_hour=sending_start_hour,
+        sending_end_hour=sending_end_hour,
+        **policy,
     )
     session.add(organisation)
     session.flush()

@@ -1,49 +1,81 @@
-"""Sends what the outbox holds: claims rows, hands them to the sender, records the result."""
+"""Sends what the outbox holds: claims rows, hands them to the sender, records the result.
+
+Claiming is one UPDATE guarded by the row's state (and FOR UPDATE SKIP LOCKED on
+PostgreSQL), so several dispatchers (gateway, schedulers) never send a row twice.
+"""
 
 import asyncio
 import logging
 import random
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from api.beneficiaries.models import Beneficiary
 from api.beneficiaries.phones import mask
 from api.carnet.models import CarnetEntry
 from api.config import Settings
 from api.db import session_scope, utcnow
+from api.messaging.delivery import apply_delivery_error
 from api.messaging.models import OutboxMessage
+from bot.outbox.rate_limit import RateLimiter
 from bot.outbox.senders import MessageSender, SendError
 
 log = logging.getLogger(__name__)
 
 # Sent even to a person who opted out: the confirmation of their STOP.
 ALWAYS_SENT_KINDS = {"opt_out_confirmation"}
+# A row left 'sending' this long belongs to a dispatcher that died: it goes back to pending.
+STALE_CLAIM = timedelta(minutes=5)
 
 
 class OutboxDispatcher:
     def __init__(self, sender: MessageSender, settings: Settings) -> None:
         self._sender = sender
         self._settings = settings
+        self._limiter = RateLimiter(settings.max_messages_per_second)
+        self._executor = ThreadPoolExecutor(max_workers=settings.outbox_send_concurrency)
         self._wake = asyncio.Event()
 
-    def claim(self, *, in_reply_to_id: int | None = None, limit: int = 50) -> list[int]:
+    def claim(self, *, in_reply_to_id: int | None = None, limit: int = 200) -> list[int]:
         """Mark due messages as 'sending' so that no other dispatcher takes them."""
+        token = uuid.uuid4().hex
+        now = utcnow()
+        due = (
+            select(OutboxMessage.id)
+            .where(OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        if in_reply_to_id is not None:
+            due = due.where(OutboxMessage.in_reply_to_id == in_reply_to_id)
         with session_scope() as session:
-            query = (
-                select(OutboxMessage)
-                .where(OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= utcnow())
-                .order_by(OutboxMessage.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.state == "pending")
+                .values(state="sending", claim_token=token, claimed_at=now)
+                .execution_options(synchronize_session=False)
             )
-            if in_reply_to_id is not None:
-                query = query.where(OutboxMessage.in_reply_to_id == in_reply_to_id)
-            messages = list(session.scalars(query))
-            for message in messages:
-                message.state = "sending"
             session.commit()
-            return [message.id for message in messages]
+            claimed = session.scalars(
+                select(OutboxMessage.id).where(OutboxMessage.claim_token == token).order_by(OutboxMessage.id)
+            )
+            return list(claimed)
+
+    def release_stale_claims(self) -> int:
+        """Give back rows claimed by a dispatcher that died before sending them."""
+        with session_scope() as session:
+            result = session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.state == "sending", OutboxMessage.claimed_at < utcnow() - STALE_CLAIM)
+                .values(state="pending", claim_token=None)
+                .execution_options(synchronize_session=False)
+            )
+            session.commit()
+            return result.rowcount
 
     def deliver(self, message_id: int) -> None:
         """Send one claimed message and record what happened."""
@@ -51,20 +83,24 @@ class OutboxDispatcher:
             message = session.get(OutboxMessage, message_id)
             if message is None or message.state != "sending":
                 return
-            if message.beneficiary_id is not None and message.kind not in ALWAYS_SENT_KINDS:
-                beneficiary = session.get(Beneficiary, message.beneficiary_id)
-                if beneficiary is not None and beneficiary.opted_out:
-                    message.state = "cancelled"
-                    message.error_message = "opted out"
-                    session.commit()
-                    return
+            reason = self._reason_not_to_send(session, message)
+            if reason is not None:
+                message.state = "cancelled"
+                message.error_message = reason
+                session.commit()
+                return
             message.attempts += 1
+            self._limiter.wait(self._sender.sender_key(message.channel))
             try:
                 result = self._sender.send(
-                    to_phone=message.to_phone, channel=message.channel, body=message.body
+                    to_phone=message.to_phone,
+                    channel=message.channel,
+                    body=message.body,
+                    content_sid=message.content_sid,
+                    content_variables=message.content_variables,
                 )
             except SendError as exc:
-                self._record_failure(message, exc)
+                self._record_failure(session, message, exc)
                 session.commit()
                 return
             message.state = "sent"
@@ -76,29 +112,47 @@ class OutboxDispatcher:
                 entry.provider_sid = result.provider_sid
             session.commit()
 
-    def _record_failure(self, message: OutboxMessage, exc: SendError) -> None:
+    @staticmethod
+    def _reason_not_to_send(session, message: OutboxMessage) -> str | None:
+        if message.beneficiary_id is None or message.kind in ALWAYS_SENT_KINDS:
+            return None
+        beneficiary = session.get(Beneficiary, message.beneficiary_id)
+        if beneficiary is None:
+            return None
+        if beneficiary.opted_out:
+            return "opted out"
+        if beneficiary.phone_problem and message.channel == "sms":
+            return f"phone problem: {beneficiary.phone_problem}"
+        return None
+
+    def _record_failure(self, session, message: OutboxMessage, exc: SendError) -> None:
         message.error_code = exc.code
         message.error_message = str(exc)[:500]
         if exc.retryable and message.attempts < self._settings.outbox_max_attempts:
             backoff = min(300.0, 2.0**message.attempts) * random.uniform(0.5, 1.0)
             message.state = "pending"
             message.next_attempt_at = utcnow() + timedelta(seconds=backoff)
-            log.warning("send to %s failed (%s), retry in %.0fs", mask(message.to_phone), exc, backoff)
-        else:
-            message.state = "failed"
-            log.error("send to %s failed for good: %s", mask(message.to_phone), exc)
+            log.warning("send to %s failed (%s), retry in %.1fs", mask(message.to_phone), exc, backoff)
+            return
+        message.state = "failed"
+        log.error("send to %s failed for good: %s", mask(message.to_phone), exc)
+        apply_delivery_error(session, message=message, code=exc.code)
+
+    def dispatch_sync(self, *, in_reply_to_id: int | None = None) -> int:
+        """Claim and send what is due, several at a time; returns how many were claimed."""
+        claimed = self.claim(in_reply_to_id=in_reply_to_id)
+        list(self._executor.map(self.deliver, claimed))
+        return len(claimed)
 
     async def dispatch(self, *, in_reply_to_id: int | None = None) -> None:
         """Claim and send now (the replies to one message, or everything due)."""
         claimed = await asyncio.to_thread(self.claim, in_reply_to_id=in_reply_to_id)
-        for message_id in claimed:
-            await asyncio.to_thread(self.deliver, message_id)
-
-    def wake(self) -> None:
-        self._wake.set()
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(*(loop.run_in_executor(self._executor, self.deliver, i) for i in claimed))
 
     async def run_forever(self) -> None:
         """Poll for due messages (invitations queued by the API, retries)."""
+        await asyncio.to_thread(self.release_stale_claims)
         while True:
             try:
                 await self.dispatch()
@@ -109,3 +163,6 @@ class OutboxDispatcher:
             except TimeoutError:
                 pass
             self._wake.clear()
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)

@@ -25,13 +25,34 @@ class SendError(Exception):
 
 
 class MessageSender(Protocol):
-    def send(self, *, to_phone: str, channel: str, body: str) -> SendResult: ...
+    def sender_key(self, channel: str) -> str: ...
+
+    def send(
+        self,
+        *,
+        to_phone: str,
+        channel: str,
+        body: str,
+        content_sid: str | None = None,
+        content_variables: str | None = None,
+    ) -> SendResult: ...
 
 
 class LocalSender:
     """No Twilio account: the message stays in the outbox, where the simulator shows it."""
 
-    def send(self, *, to_phone: str, channel: str, body: str) -> SendResult:
+    def sender_key(self, channel: str) -> str:
+        return f"local:{channel}"
+
+    def send(
+        self,
+        *,
+        to_phone: str,
+        channel: str,
+        body: str,
+        content_sid: str | None = None,
+        content_variables: str | None = None,
+    ) -> SendResult:
         return SendResult(provider_sid=f"SMlocal{uuid.uuid4().hex[:25]}", status="delivered")
 
 
@@ -47,14 +68,29 @@ class TwilioSender:
         self._whatsapp_from = f"whatsapp:{settings.twilio_whatsapp_from}"
         self._status_callback = f"{settings.public_base_url.rstrip('/')}/webhooks/twilio/status"
 
-    def send(self, *, to_phone: str, channel: str, body: str) -> SendResult:
+    def sender_key(self, channel: str) -> str:
+        return self._whatsapp_from if channel == "whatsapp" else self._sms_from
+
+    def send(
+        self,
+        *,
+        to_phone: str,
+        channel: str,
+        body: str,
+        content_sid: str | None = None,
+        content_variables: str | None = None,
+    ) -> SendResult:
         if channel == "whatsapp":
             to, from_ = f"whatsapp:{to_phone}", self._whatsapp_from
         else:
             to, from_ = to_phone, self._sms_from
+        if content_sid:
+            content = {"content_sid": content_sid, "content_variables": content_variables or "{}"}
+        else:
+            content = {"body": body}
         try:
             message = self._client.messages.create(
-                to=to, from_=from_, body=body, status_callback=self._status_callback
+                to=to, from_=from_, status_callback=self._status_callback, **content
             )
         except TwilioRestException as exc:
             retryable = exc.status >= 500 or exc.status == 429

@@ -47,6 +47,11 @@ class Agenda:
                     "name": "Département de la Drôme",
                     "departement_code": "26",
                     "time_zone": tz,
+                    # Tests run at any hour: this organisation may send at any time.
+                    "sending_start_hour": 0,
+                    "sending_end_hour": 24,
+                    "sending_weekdays": "0123456",
+                    "skip_public_holidays": False,
                 },
             )
             .raise_for_status()

@@ -79,6 +79,7 @@ class System:
             "SPIE_TWILIO_AUTH_TOKEN": self.auth_token,
             "SPIE_TWILIO_API_BASE_URL": self.twilio.base_url,
             "SPIE_OUTBOX_POLL_SECONDS": "0.2",
+            "SPIE_SCHEDULER_INTERVAL_SECONDS": "0.5",
         }
 
     def _start(self, name: str, args: list[str], **extra_env: str) -> None:
@@ -116,6 +117,7 @@ class System:
         uvicorn = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--log-level", "warning"]
         self._start("api", [*uvicorn, "api.main:app", "--port", str(self.ports["api"])])
         self._start("gateway", [*uvicorn, "bot.main:app", "--port", str(self.ports["gateway"])])
+        self._start("scheduler", [sys.executable, "-m", "bot.scheduler"])
         checks = {
             "api": f"{self.api_url}/health",
             "gateway": f"{self.gateway_url}/health",

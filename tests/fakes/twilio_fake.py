@@ -6,6 +6,7 @@ Webhook side: `signed_post` sends form-encoded webhooks signed with X-Twilio-Sig
 and accepted messages get 'sent' then 'delivered' status callbacks when asked to.
 """
 
+import asyncio
 import base64
 import threading
 import time
@@ -34,6 +35,9 @@ class FakeTwilioState:
     auth_token: str
     messages: list[dict[str, Any]] = field(default_factory=list)
     failures: deque[PlannedFailure] = field(default_factory=deque)
+    # Seconds to stall before answering, one per request (to make the client time out).
+    delays: deque[float] = field(default_factory=deque)
+    attempts: int = 0
     send_status_callbacks: bool = True
     # Public base URL -> local base URL: the fake signs for the public one, posts to the local one.
     url_rewrites: dict[str, str] = field(default_factory=dict)
@@ -67,6 +71,11 @@ def create_app(state: FakeTwilioState) -> FastAPI:
         if not _authorised(request, account_sid):
             return JSONResponse({"code": 20003, "message": "Authenticate", "status": 401}, status_code=401)
         form = {key: str(value) for key, value in (await request.form()).items()}
+        with state.lock:
+            state.attempts += 1
+            delay = state.delays.popleft() if state.delays else 0.0
+        if delay:
+            await asyncio.sleep(delay)
         if not form.get("To") or not (form.get("From") or form.get("MessagingServiceSid")):
             return JSONResponse(
                 {"code": 21604, "message": "A 'To' and 'From' are required", "status": 400}, status_code=400

@@ -1,0 +1,53 @@
+"""What a person's answer about their booked appointment does (confirm, cancel, move)."""
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from api.agenda.labels import options_text
+from api.appointments import service as appointment_service
+from api.beneficiaries import service as beneficiary_service
+from api.botapi.schemas import AppointmentReplyResult
+from api.botapi.service import appointment_view, time_zone
+from api.handoffs import service as handoff_service
+from api.invitations import service as invitation_service
+
+CANCEL_OR_MOVE = "cancel_or_move"
+
+
+def appointment_reply(
+    session: Session, *, beneficiary_id: int, intent: str, text: str, now: datetime
+) -> AppointmentReplyResult:
+    """Apply the person's answer to their upcoming appointment, asking once before cancelling."""
+    beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=beneficiary_id)
+    appointment = appointment_service.upcoming_appointment(session, beneficiary_id=beneficiary_id, now=now)
+    was_asked = beneficiary.pending_question == CANCEL_OR_MOVE
+    beneficiary.pending_question = None
+    if appointment is None:
+        return AppointmentReplyResult(outcome="not_applicable")
+    tz = time_zone(session, beneficiary)
+    view = appointment_view(appointment, tz)
+
+    def ask() -> AppointmentReplyResult:
+        beneficiary.pending_question = CANCEL_OR_MOVE
+        return AppointmentReplyResult(outcome="asked_cancel_or_move", appointment=view)
+
+    if intent in ("reschedule_appointment", "other_slots"):
+        slots = invitation_service.open_move_offer(session, appointment=appointment, now=now)
+        if not slots:
+            handoff_service.open_request(
+                session, reason="no_slot_left", text=text or "Demande de déplacement", beneficiary=beneficiary
+            )
+            return AppointmentReplyResult(outcome="no_more_slots", appointment=view)
+        return AppointmentReplyResult(
+            outcome="move_offered", appointment=view, options_text=options_text([s.start for s in slots], tz)
+        )
+    if intent == "cancel_appointment" and was_asked:
+        late = appointment_service.cancel_by_person(session, appointment=appointment, now=now)
+        return AppointmentReplyResult(outcome="cancelled_late" if late else "cancelled", appointment=view)
+    if intent == "deny" and was_asked:
+        return AppointmentReplyResult(outcome="kept", appointment=view)
+    if intent == "affirm" and not was_asked:
+        appointment_service.confirm(session, appointment=appointment, now=now)
+        return AppointmentReplyResult(outcome="confirmed", appointment=view)
+    return ask()

@@ -1,0 +1,52 @@
+"""The scheduler process: sweeps due scheduled messages into the outbox, and sends the outbox.
+
+Run: python -m bot.scheduler. Several may run side by side on PostgreSQL.
+"""
+
+import logging
+import signal
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from api.config import get_settings
+from api.db import session_scope, utcnow
+from api.scheduling.sweep import sweep
+from bot.outbox.dispatcher import OutboxDispatcher
+from bot.outbox.senders import make_sender
+
+log = logging.getLogger("bot.scheduler")
+
+
+def sweep_once() -> None:
+    with session_scope() as session:
+        result = sweep(session, now=utcnow())
+    if result.queued or result.skipped:
+        log.info(
+            "sweep: %d queued, %d skipped, %d postponed", result.queued, result.skipped, result.postponed
+        )
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = get_settings()
+    dispatcher = OutboxDispatcher(make_sender(settings), settings)
+    dispatcher.release_stale_claims()
+    scheduler = BlockingScheduler(timezone="UTC")
+    common = {"max_instances": 1, "coalesce": True, "next_run_time": utcnow()}
+    scheduler.add_job(
+        sweep_once, "interval", seconds=settings.scheduler_interval_seconds, id="sweep", **common
+    )
+    scheduler.add_job(
+        dispatcher.dispatch_sync, "interval", seconds=settings.outbox_poll_seconds, id="outbox", **common
+    )
+    scheduler.add_job(dispatcher.release_stale_claims, "interval", minutes=1, id="stale-claims")
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    log.info("scheduler started")
+    try:
+        scheduler.start()
+    finally:
+        dispatcher.close()
+
+
+if __name__ == "__main__":
+    main()
