@@ -75,6 +75,15 @@ def state(beneficiary_id: int) -> dict[str, Any]:
     return _request("GET", "/internal/bot/state", params={"beneficiary_id": beneficiary_id})
 
 
+def appointment_reply(beneficiary_id: int, intent: str, text: str) -> dict[str, Any]:
+    """POST /internal/bot/appointment-reply: the person answers about their booked appointment."""
+    return _request(
+        "POST",
+        "/internal/bot/appointment-reply",
+        json={"beneficiary_id": beneficiary_id, "intent": intent, "text": text},
+    )
+
+
 def handoff(beneficiary_id: int, reason: str, text: str) -> dict[str, Any]:
     """POST /internal/bot/handoff: put the person in the professionals' queue."""
     return _request(

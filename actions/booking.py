@@ -9,6 +9,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import api_client
 from actions.api_client import ApiUnavailable
+from actions.appointment_reply import (
+    APPOINTMENT_REPLY_INTENTS,
+    latest_intent,
+    reply_about_appointment,
+)
 from actions.common import (
     UnknownBeneficiary,
     beneficiary_id,
@@ -28,6 +33,8 @@ OPTION_RESPONSES = {
 APPOINTMENT_RESPONSES = {
     "booked": "utter_booked",
     "already_booked": "utter_already_booked",
+    # after move_offered, the chosen slot replaces the booked appointment
+    "moved": "utter_moved",
 }
 
 
@@ -61,6 +68,12 @@ def utter_more_slots(dispatcher: CollectingDispatcher, answer: dict[str, Any]) -
         raise ApiUnavailable(f"unexpected more-slots outcome {outcome!r}")
 
 
+async def offer_more_slots(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Invitation flow: offer the next free slots (raises ApiUnavailable, UnknownBeneficiary)."""
+    answer = await api_client.call(api_client.more_slots, beneficiary_id(tracker))
+    utter_more_slots(dispatcher, answer)
+
+
 class ActionChooseSlot(Action):
     """Send the person's words to the API, which books when exactly one offered slot matches."""
 
@@ -81,7 +94,10 @@ class ActionChooseSlot(Action):
 
 
 class ActionOfferMoreSlots(Action):
-    """Offer the next free slots after the ones already offered."""
+    """A "no" or "other dates": offer the next free slots after the ones already offered.
+
+    With a booked appointment the API answers instead (cancel or move?, new slots...).
+    """
 
     def name(self) -> str:
         return "action_offer_more_slots"
@@ -89,9 +105,13 @@ class ActionOfferMoreSlots(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        intent = latest_intent(tracker)
         try:
-            answer = await api_client.call(api_client.more_slots, beneficiary_id(tracker))
-            utter_more_slots(dispatcher, answer)
+            if intent in APPOINTMENT_REPLY_INTENTS and await reply_about_appointment(
+                dispatcher, tracker, intent
+            ):
+                return []
+            await offer_more_slots(dispatcher, tracker)
         except (ApiUnavailable, UnknownBeneficiary):
             utter_technical_problem(dispatcher)
         return []

@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import api_client
 from actions.api_client import ApiUnavailable
+from actions.appointment_reply import latest_intent, reply_about_appointment
 from actions.common import (
     UnknownBeneficiary,
     beneficiary_id,
@@ -27,9 +28,11 @@ def _pending_options(state: dict[str, Any]) -> str:
 class ActionAffirmOrAsk(Action):
     """Answer a "yes", a greeting or thanks according to the person's state.
 
-    Invitation pending: ask which slot (with the options). Appointment booked: remind
-    it after a greeting, acknowledge otherwise. Nothing: thank back or introduce the
-    assistant.
+    A "yes" about a booked appointment (answer to a reminder, or "finally I come" after
+    the cancel-or-move question) is answered by the API first (appointment-reply).
+    Otherwise: invitation pending: ask which slot (with the options). Appointment booked:
+    remind it after a greeting, acknowledge otherwise. Nothing: thank back or introduce
+    the assistant.
     """
 
     def name(self) -> str:
@@ -38,14 +41,16 @@ class ActionAffirmOrAsk(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        intent = latest_intent(tracker)
         try:
+            if intent == "affirm" and await reply_about_appointment(dispatcher, tracker, intent):
+                return []
             state = await api_client.call(api_client.state, beneficiary_id(tracker))
         except (ApiUnavailable, UnknownBeneficiary):
             utter_technical_problem(dispatcher)
             return []
 
         options_text = _pending_options(state)
-        intent = (tracker.latest_message or {}).get("intent", {}).get("name")
         if options_text:
             dispatcher.utter_message(response="utter_ask_which_slot", options_text=options_text)
         elif state.get("appointment") and intent == "greet":

@@ -18,10 +18,10 @@ from actions.common import (
 )
 
 # slot-choice outcomes that show the text was understood as a slot choice
-UNDERSTOOD_AS_CHOICE = {"booked", "ambiguous", "slot_taken"}
+UNDERSTOOD_AS_CHOICE = {"booked", "moved", "ambiguous", "slot_taken"}
 
 
-async def _handoff(
+async def hand_off(
     dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, response: str
 ) -> None:
     """Queue the person for a professional, then utter the response."""
@@ -44,7 +44,7 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        await _handoff(dispatcher, tracker, "asked_human", "utter_handoff")
+        await hand_off(dispatcher, tracker, "asked_human", "utter_handoff")
         return []
 
 
@@ -57,7 +57,7 @@ class ActionOutOfScope(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        await _handoff(dispatcher, tracker, "out_of_scope", "utter_out_of_scope")
+        await hand_off(dispatcher, tracker, "out_of_scope", "utter_out_of_scope")
         return []
 
 
@@ -84,5 +84,5 @@ class ActionFallback(Action):
         except (ApiUnavailable, UnknownBeneficiary):
             utter_technical_problem(dispatcher)
             return []
-        await _handoff(dispatcher, tracker, "not_understood", "utter_not_understood")
+        await hand_off(dispatcher, tracker, "not_understood", "utter_not_understood")
         return []

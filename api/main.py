@@ -4,6 +4,7 @@ from fastapi import FastAPI
 
 from api.botapi.routes import router as bot_router
 from api.errors import install_error_handler
+from api.offers.routes import router as offers_router
 from api.routes import router as api_router
 
 
@@ -12,6 +13,7 @@ def create_app() -> FastAPI:
     install_error_handler(app)
     app.include_router(api_router)
     app.include_router(bot_router)
+    app.include_router(offers_router)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

@@ -8,6 +8,8 @@ from api.db import Base
 from api.handoffs.models import HandoffRequest
 from api.invitations.models import Invitation
 from api.messaging.models import DeliveryStatusEvent, InboundMessage, OutboxMessage
+from api.offers.models import Service as OfferService
+from api.offers.models import Structure as OfferStructure
 from api.organisations.models import Organisation
 from api.scheduling.models import ScheduledMessage
 
@@ -21,6 +23,8 @@ __all__ = [
     "InboundMessage",
     "Invitation",
     "Motif",
+    "OfferService",
+    "OfferStructure",
     "Organisation",
     "OutboxMessage",
     "Place",

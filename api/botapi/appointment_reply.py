@@ -45,9 +45,11 @@ def appointment_reply(
     if intent == "cancel_appointment" and was_asked:
         late = appointment_service.cancel_by_person(session, appointment=appointment, now=now)
         return AppointmentReplyResult(outcome="cancelled_late" if late else "cancelled", appointment=view)
-    if intent == "deny" and was_asked:
+    if intent == "affirm" and was_asked:
+        # "finalement je viens", "je garde le rdv": the question was about not coming.
         return AppointmentReplyResult(outcome="kept", appointment=view)
-    if intent == "affirm" and not was_asked:
+    if intent == "affirm":
         appointment_service.confirm(session, appointment=appointment, now=now)
         return AppointmentReplyResult(outcome="confirmed", appointment=view)
+    # "non", "je pourrai pas venir", "annuler" (first time): ask whether to cancel or move.
     return ask()

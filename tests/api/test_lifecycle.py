@@ -195,15 +195,18 @@ def test_cannot_come_asks_once_then_cancels_and_frees_the_slot(session, world) -
     assert status(session, person, at) == "rdv_excused"
 
 
-def test_no_after_the_question_keeps_the_appointment(session, world) -> None:
+def test_coming_after_all_keeps_the_appointment(session, world) -> None:
     org, place, motif, slots, person = world
     appointment = book(session, person, motif, "1", local(2026, 11, 30, 9))
     at = local(2026, 12, 1, 12)
-    appointment_reply(session, beneficiary_id=person.id, intent="deny", text="non", now=at)
+    asked = appointment_reply(session, beneficiary_id=person.id, intent="deny", text="non", now=at)
+    assert asked.outcome == "asked_cancel_or_move"
+    again = appointment_reply(session, beneficiary_id=person.id, intent="deny", text="non", now=at)
+    assert again.outcome == "asked_cancel_or_move" and appointment.status == "unknown"
     kept = appointment_reply(
-        session, beneficiary_id=person.id, intent="deny", text="non finalement je viens", now=at
+        session, beneficiary_id=person.id, intent="affirm", text="finalement je viens", now=at
     )
-    assert kept.outcome == "kept" and appointment.status == "unknown"
+    assert kept.outcome == "kept" and appointment.status == "unknown" and appointment.confirmed_at is None
 
 
 def test_late_cancellation_tells_a_professional(session, world) -> None:

@@ -40,8 +40,9 @@ def test_response_is_gsm7_and_at_most_two_sms(name: str, text: str) -> None:
     assert count_segments(rendered).segments <= 2, rendered
 
 
-def test_booking_confirmation_fits_one_sms_with_the_longest_place() -> None:
-    for variant in DOMAIN["responses"]["utter_booked"]:
+@pytest.mark.parametrize("name", ["utter_booked", "utter_moved"])
+def test_booking_confirmation_fits_one_sms_with_the_longest_place(name: str) -> None:
+    for variant in DOMAIN["responses"][name]:
         rendered = render(variant["text"])
         assert count_segments(rendered).segments == 1, (len(rendered), rendered)
         assert LONG_ADDRESS in rendered and "10h30" in rendered
