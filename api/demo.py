@@ -12,6 +12,7 @@ from api.agenda import service as agenda_service
 from api.beneficiaries import service as beneficiary_service
 from api.db import session_scope, utcnow
 from api.invitations import service as invitation_service
+from api.offers.importer import load_demo_offers
 from api.organisations import service as organisation_service
 from api.organisations.models import Organisation
 
@@ -58,9 +59,15 @@ def load_demo(session: Session, *, now: datetime) -> bool:
             start = datetime.combine(day, slot_time, tzinfo=tz)
             agenda_service.create_slot(session, place_id=place.id, motif_id=motif.id, start=start)
     marie = beneficiary_service.create_beneficiary(
-        session, organisation_id=organisation.id, phone=DEMO_PHONE, first_name="Marie", last_name="Martin"
+        session,
+        organisation_id=organisation.id,
+        phone=DEMO_PHONE,
+        first_name="Marie",
+        last_name="Martin",
+        code_insee="26362",  # Valence
     )
     invitation_service.create_invitation(session, beneficiary_id=marie.id, motif_id=motif.id, now=now)
+    load_demo_offers(session)
     return True
 
 

@@ -12,6 +12,8 @@ from api.agenda.schemas import MotifCreate, MotifRead, PlaceCreate, PlaceRead, S
 from api.appointments import service as appointment_service
 from api.appointments.schemas import AppointmentRead, AppointmentStatusUpdate
 from api.auth import require_api_token
+from api.barriers import service as barrier_service
+from api.barriers.schemas import BarrierRead
 from api.beneficiaries import service as beneficiary_service
 from api.beneficiaries.followup import followup_status
 from api.beneficiaries.schemas import BeneficiaryCreate, BeneficiaryRead
@@ -153,6 +155,25 @@ def send_reminder_now(appointment_id: int, session: SessionDep) -> dict[str, str
 @router.get("/scheduled-messages", response_model=list[ScheduledMessageRead], tags=["messages"])
 def list_scheduled_messages(session: SessionDep, beneficiary_id: int):
     return scheduling_service.list_scheduled(session, beneficiary_id=beneficiary_id)
+
+
+@router.get("/barriers", response_model=list[BarrierRead], tags=["carnet"])
+def list_barriers(session: SessionDep, organisation_id: int | None = None, theme: str | None = None):
+    rows = barrier_service.list_barriers(session, organisation_id=organisation_id, theme=theme)
+    return [
+        BarrierRead(
+            carnet_entry_id=entry.id,
+            beneficiary_id=beneficiary.id,
+            first_name=beneficiary.first_name,
+            group=entry.data.get("group", ""),
+            themes=entry.data.get("themes", []),
+            words=entry.body,
+            source=entry.data.get("source", ""),
+            offer_names=entry.data.get("offer_names", []),
+            created_at=entry.created_at,
+        )
+        for entry, beneficiary in rows
+    ]
 
 
 @router.get("/handoffs", response_model=list[HandoffRead], tags=["queue"])

@@ -19,6 +19,7 @@ from api.messaging import outbox, texts
 from api.messaging.inbound import mark_processed
 from api.messaging.models import InboundMessage, OutboxMessage
 from api.organisations.models import Organisation
+from api.questionnaire import service as questionnaire
 from bot.keywords import Keyword, detect_keyword
 
 
@@ -79,6 +80,15 @@ def triage(session: Session, *, inbound: InboundMessage, settings: Settings) -> 
     elif not inbound.body.strip():
         reply(texts.EMPTY_MESSAGE)
         outcome = "empty"
+    elif questionnaire.in_progress(beneficiary) and questionnaire.answer(
+        session,
+        beneficiary=beneficiary,
+        text=inbound.body,
+        channel=inbound.channel,
+        inbound_id=inbound.id,
+        now=inbound.received_at,
+    ):
+        outcome = "questionnaire"
     elif len(inbound.body) > settings.max_inbound_chars:
         reply(texts.TOO_LONG)
         handoff_service.open_request(
@@ -155,6 +165,9 @@ def record_rasa_reply(
         handoff_service.open_request(
             session, reason=reason, text=inbound.body, beneficiary=beneficiary, inbound_message_id=inbound.id
         )
+    questionnaire.ask_if_planned(
+        session, beneficiary=beneficiary, channel=forward.channel, in_reply_to_id=inbound.id
+    )
     if not texts_out and not escalations:
         handoff_service.open_request(
             session,

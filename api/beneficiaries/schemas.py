@@ -10,6 +10,7 @@ class BeneficiaryCreate(BaseModel):
     first_name: str | None = Field(default=None, max_length=80)
     last_name: str | None = Field(default=None, max_length=80)
     preferred_channel: Literal["sms", "whatsapp"] = "sms"
+    code_insee: str | None = Field(default=None, pattern=r"^(\d{5}|2[AB]\d{3})$")
 
 
 class BeneficiaryRead(BaseModel):
@@ -19,6 +20,7 @@ class BeneficiaryRead(BaseModel):
     phone: str
     first_name: str | None
     last_name: str | None
+    code_insee: str | None
     preferred_channel: str
     opted_out: bool
     phone_problem: str | None

@@ -16,6 +16,7 @@ def create_beneficiary(
     first_name: str | None = None,
     last_name: str | None = None,
     preferred_channel: str = "sms",
+    code_insee: str | None = None,
 ) -> Beneficiary:
     """Register a person; the phone must be a valid mobile number, unique."""
     organisation_service.get_organisation(session, organisation_id=organisation_id)
@@ -30,6 +31,7 @@ def create_beneficiary(
         first_name=first_name,
         last_name=last_name,
         preferred_channel=preferred_channel,
+        code_insee=code_insee,
     )
     session.add(beneficiary)
     session.flush()

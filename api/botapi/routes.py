@@ -11,8 +11,11 @@ from api.botapi.appointment_reply import appointment_reply
 from api.botapi.schemas import (
     AppointmentReplyRequest,
     AppointmentReplyResult,
+    BarrierReply,
+    BarrierRequest,
     BotState,
     HandoffCreate,
+    HandoffResult,
     MoreSlotsRequest,
     MoreSlotsResult,
     SlotChoiceRequest,
@@ -54,7 +57,15 @@ def state(beneficiary_id: int, session: SessionDep) -> BotState:
     return service.state(session, beneficiary_id=beneficiary_id, now=utcnow())
 
 
-@router.post("/handoff")
-def handoff(body: HandoffCreate, session: SessionDep) -> dict[str, bool]:
-    service.handoff(session, beneficiary_id=body.beneficiary_id, reason=body.reason, text=body.text)
-    return {"ok": True}
+@router.post("/handoff", response_model=HandoffResult)
+def handoff(body: HandoffCreate, session: SessionDep) -> HandoffResult:
+    return service.handoff(
+        session, beneficiary_id=body.beneficiary_id, reason=body.reason, text=body.text, now=utcnow()
+    )
+
+
+@router.post("/barrier", response_model=BarrierReply)
+def barrier(body: BarrierRequest, session: SessionDep) -> BarrierReply:
+    return service.barrier(
+        session, beneficiary_id=body.beneficiary_id, group=body.group, text=body.text, now=utcnow()
+    )

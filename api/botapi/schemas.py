@@ -42,8 +42,26 @@ class BotState(BaseModel):
 
 class HandoffCreate(BaseModel):
     beneficiary_id: int
-    reason: Literal["asked_human", "not_understood", "out_of_scope"]
+    reason: Literal["asked_human", "not_understood", "out_of_scope", "immersion"]
     text: str = ""
+
+
+class HandoffResult(BaseModel):
+    ok: bool
+    expected_label: str
+
+
+class BarrierRequest(BaseModel):
+    beneficiary_id: int
+    group: Literal["garde_enfants", "mobilite", "permis", "logement", "sante", "numerique"]
+    text: str = ""
+
+
+class BarrierReply(BaseModel):
+    outcome: Literal["offers", "no_offer"]
+    offers_text: str
+    pending_options_text: str
+    expected_label: str
 
 
 class AppointmentReplyRequest(BaseModel):

@@ -11,14 +11,24 @@ from api.agenda.models import Slot
 from api.agenda.slot_choice import OfferedSlot, format_slot_label, resolve_slot_choice
 from api.appointments import service as appointment_service
 from api.appointments.models import Appointment
+from api.barriers.service import record_barrier
 from api.beneficiaries import service as beneficiary_service
 from api.beneficiaries.models import Beneficiary
-from api.botapi.schemas import AppointmentView, BotState, MoreSlotsResult, SlotChoiceResult
+from api.botapi.schemas import (
+    AppointmentView,
+    BarrierReply,
+    BotState,
+    HandoffResult,
+    MoreSlotsResult,
+    SlotChoiceResult,
+)
 from api.config import get_settings
 from api.handoffs import service as handoff_service
+from api.handoffs.expectations import expected_call_label
 from api.invitations import service as invitation_service
 from api.invitations.models import Invitation
 from api.organisations import service as organisation_service
+from api.questionnaire import service as questionnaire
 
 
 def time_zone(session: Session, beneficiary: Beneficiary) -> ZoneInfo:
@@ -90,6 +100,7 @@ def choose_slot(session: Session, *, beneficiary_id: int, text: str, now: dateti
         fresh = _next_free(session, invitation, now, exclude=[chosen_ids[0]])
         return SlotChoiceResult(outcome="slot_taken", options_text=_offer(session, invitation, fresh, tz))
     invitation.status = "booked"
+    questionnaire.plan(session, beneficiary=beneficiary)
     session.flush()
     return SlotChoiceResult(outcome="booked", appointment=appointment_view(appointment, tz))
 
@@ -146,7 +157,25 @@ def state(session: Session, *, beneficiary_id: int, now: datetime) -> BotState:
     )
 
 
-def handoff(session: Session, *, beneficiary_id: int, reason: str, text: str) -> None:
-    """Queue the person for a professional."""
+def handoff(session: Session, *, beneficiary_id: int, reason: str, text: str, now: datetime) -> HandoffResult:
+    """Queue the person for a professional; say when they can expect a call."""
     beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=beneficiary_id)
     handoff_service.open_request(session, reason=reason, text=text, beneficiary=beneficiary)
+    organisation = organisation_service.get_organisation(session, organisation_id=beneficiary.organisation_id)
+    return HandoffResult(ok=True, expected_label=expected_call_label(organisation, now))
+
+
+def barrier(session: Session, *, beneficiary_id: int, group: str, text: str, now: datetime) -> BarrierReply:
+    """A barrier heard in conversation: offers nearby, carnet entry, and the pending choice to resume."""
+    beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=beneficiary_id)
+    organisation = organisation_service.get_organisation(session, organisation_id=beneficiary.organisation_id)
+    result = record_barrier(
+        session, beneficiary=beneficiary, group=group, words=text, source="conversation", now=now
+    )
+    current = state(session, beneficiary_id=beneficiary_id, now=now)
+    return BarrierReply(
+        outcome="offers" if result.offers_text else "no_offer",
+        offers_text=result.offers_text,
+        pending_options_text=current.options_text if current.invitation_pending else "",
+        expected_label=expected_call_label(organisation, now),
+    )

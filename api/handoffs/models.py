@@ -17,6 +17,8 @@ HANDOFF_REASONS = (
     "no_slot_left",
     "unreachable_number",
     "delivery_failed",
+    "no_offer",
+    "immersion",
 )
 
 

@@ -49,3 +49,14 @@ REVOKED_NO_SLOT = (
     "Votre RDV du {date_label} à {time_label} est annulé par le service, excusez-nous. "
     "Un conseiller va vous recontacter."
 )
+
+# Optional questionnaire after a first booking (issue 4): at most 3 questions.
+QUESTIONNAIRE_TRANSPORT = (
+    "Pour préparer votre RDV (facultatif) : comment viendrez-vous ?\n"
+    "1) en voiture\n2) en bus ou en train\n3) à pied ou à vélo\n4) je n'ai pas de solution"
+)
+QUESTIONNAIRE_CHILDCARE = "Avez-vous besoin de faire garder un enfant pour venir au RDV ?\n1) oui\n2) non"
+QUESTIONNAIRE_NOTE = (
+    "Voulez-vous dire autre chose au conseiller avant le RDV ? Écrivez-le en quelques mots, ou répondez NON."
+)
+QUESTIONNAIRE_DONE = "Merci, c'est noté pour votre conseiller. A bientot !"

@@ -46,6 +46,14 @@ _SHORT_THEMES: dict[str, str] = {
     "numerique--acceder-a-une-connexion-internet": "accès à internet",
     "numerique--acquerir-un-equipement": "ordinateur à petit prix",
     "numerique--maitriser-les-fondamentaux-du-numerique": "initiation au numérique",
+    "logement-hebergement--acheter-un-logement": "achat de logement",
+    "logement-hebergement--changer-de-logement": "changer de logement",
+    "logement-hebergement--louer-un-logement": "location de logement",
+    "logement-hebergement--rechercher-une-solution-dhebergement-temporaire": "hébergement temporaire",
+    "logement-hebergement--reduire-les-impayes-de-loyer": "impayés de loyer",
+    "logement-hebergement--se-maintenir-dans-le-logement": "garder son logement",
+    "logement-hebergement--sinformer-sur-les-demarches-liees-a-lacces-au-logement": "info logement",
+    "sante--constituer-un-dossier-mdph-invalidite": "dossier MDPH",
     "difficultes-administratives-ou-juridiques--accompagnement-pour-lacces-aux-droits": "accès aux droits",
     "difficultes-administratives-ou-juridiques--accompagnement-aux-demarches-administratives": (
         "aide aux démarches"
@@ -162,6 +170,7 @@ def format_offers_sms(services: Sequence[Service], *, themes: Sequence[str] | No
 
     Each line is at most LINE_MAX (98) characters, so 3 offers always fit in 2 SMS and 2 offers with
     short names in one. `themes` (those asked for) chooses which of an offer's themes names it.
+    An empty string when there is no offer.
     """
     lines = []
     for number, service in enumerate(services, start=1):
@@ -176,12 +185,12 @@ def format_offers_sms(services: Sequence[Service], *, themes: Sequence[str] | No
 
 
 def _what(service: Service, *, themes: Sequence[str] | None) -> str:
+    """A few words on what the offer is, from its first theme among those asked for."""
     offered = list(service.thematiques or ())
     preferred = [theme for theme in offered if themes and theme in themes] + offered
     for theme in preferred:
         if theme in _SHORT_THEMES:
             return _SHORT_THEMES[theme]
-    for theme in preferred:
         label = theme_labels().get(theme)
         if label:
             text = _sms_text(label)

@@ -29,3 +29,5 @@ class Organisation(Base):
     # Weekdays allowed for sending, Monday=0: "012345" is Monday to Saturday.
     sending_weekdays: Mapped[str] = mapped_column(String(7), default="012345")
     skip_public_holidays: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A short optional questionnaire by SMS after a first booking (issue 4).
+    questionnaire_enabled: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -19,6 +19,7 @@ class OrganisationCreate(BaseModel):
     sending_end_hour: int = Field(default=20, ge=1, le=24)
     sending_weekdays: str = Field(default="012345", pattern=r"^[0-6]{1,7}$")
     skip_public_holidays: bool = True
+    questionnaire_enabled: bool = True
 
 
 class OrganisationRead(OrganisationCreate):

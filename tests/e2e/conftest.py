@@ -35,7 +35,13 @@ class Agenda:
     """An organisation with one place, one motif and slots, made through the REST API."""
 
     def __init__(
-        self, system: System, *, slots: int = 6, capacity: int = 1, tz: str = "Europe/Paris"
+        self,
+        system: System,
+        *,
+        slots: int = 6,
+        capacity: int = 1,
+        tz: str = "Europe/Paris",
+        questionnaire: bool = False,
     ) -> None:
         api = system.api
         self.system = system
@@ -52,6 +58,7 @@ class Agenda:
                     "sending_end_hour": 24,
                     "sending_weekdays": "0123456",
                     "skip_public_holidays": False,
+                    "questionnaire_enabled": questionnaire,
                 },
             )
             .raise_for_status()
@@ -104,7 +111,7 @@ class Agenda:
                         )
             day += timedelta(days=1)
 
-    def person(self, first_name: str = "Marie", channel: str = "sms") -> dict:
+    def person(self, first_name: str = "Marie", channel: str = "sms", code_insee: str | None = None) -> dict:
         return (
             self.system.api.post(
                 "/api/beneficiaries",
@@ -113,6 +120,7 @@ class Agenda:
                     "phone": new_mobile(),
                     "first_name": first_name,
                     "preferred_channel": channel,
+                    "code_insee": code_insee,
                 },
             )
             .raise_for_status()

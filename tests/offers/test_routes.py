@@ -1,0 +1,107 @@
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from api.db import get_session
+from api.main import app
+from api.offers import importer
+from tests.offers.rows import service_row, structure_row
+
+AUTH = {"Authorization": "Bearer dev-api-token"}
+
+
+@pytest.fixture
+def client(session: Session) -> Iterator[TestClient]:
+    def _session() -> Iterator[Session]:
+        yield session
+        session.flush()
+
+    app.dependency_overrides[get_session] = _session
+    try:
+        yield TestClient(app)
+    finally:
+        app.dependency_overrides.pop(get_session, None)
+
+
+def test_import_reports_rejected_rows_with_200(client: TestClient) -> None:
+    body = {
+        "structures": [structure_row("a")],
+        "services": [service_row("ok", "a"), service_row("bad", "a", frais="cher")],
+    }
+    response = client.post("/api/offers/import", json=body, headers=AUTH)
+    assert response.status_code == 200
+    report = response.json()
+    assert (report["structures_created"], report["services_created"]) == (1, 1)
+    assert report["rejected"] == [
+        {
+            "kind": "service",
+            "row": 2,
+            "id": "test-offers--bad",
+            "field": "frais",
+            "message": "'cher' is not an allowed value",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        {"structures": []},
+        {"structures": "x", "services": []},
+        {"structures": [1], "services": []},
+        {"structures": [], "services": [], "data": []},
+    ],
+)
+def test_import_refuses_a_body_of_another_shape(client: TestClient, body) -> None:
+    assert client.post("/api/offers/import", json=body, headers=AUTH).status_code == 422
+
+
+def test_offers_need_the_api_token(client: TestClient) -> None:
+    assert (
+        client.get("/api/offers", params={"theme": "mobilite", "departement_code": "26"}).status_code == 401
+    )
+    assert client.post("/api/offers/import", json={"structures": [], "services": []}).status_code == 401
+
+
+def test_matching_offers(client: TestClient, session: Session) -> None:
+    importer.load_demo_offers(session)
+    response = client.get(
+        "/api/offers", params={"theme": "garde_enfants", "code_insee": "26362"}, headers=AUTH
+    )
+    assert response.status_code == 200
+    offers = response.json()
+    assert {offer["nom"] for offer in offers} == {
+        "Crèche AVIP Les Petits Pas",
+        "Relais petite enfance de Valence",
+    }
+    assert offers[0]["structure"]["commune"] == "Valence"
+
+    response = client.get(
+        "/api/offers",
+        params=[
+            ("theme", "mobilite--preparer-un-permis"),
+            ("theme", "sante"),
+            ("departement_code", "26"),
+            ("limit", "10"),
+        ],
+        headers=AUTH,
+    )
+    assert response.status_code == 200
+    assert "Auto-école sociale Permis Pour Tous" in {offer["nom"] for offer in response.json()}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"theme": "vacances", "departement_code": "26"},
+        {"theme": "mobilite"},
+        {"theme": "mobilite", "code_insee": "26362", "departement_code": "07"},
+        {"theme": "mobilite", "code_insee": "263"},
+        {"departement_code": "26"},
+    ],
+)
+def test_matching_refuses_bad_parameters(client: TestClient, params) -> None:
+    assert client.get("/api/offers", params=params, headers=AUTH).status_code == 422
