@@ -82,8 +82,7 @@ def wait_until_listening(process: subprocess.Popen[bytes], port: int, log_path: 
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(
-                f"Prism exited with code {process.returncode} before listening:\n"
-                f"{read_tail(log_path, 30)}",
+                f"Prism exited with code {process.returncode} before listening:\n{read_tail(log_path, 30)}",
                 pytrace=False,
             )
         try:
@@ -119,14 +118,19 @@ def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prism]:
             pytrace=False,
         )
     if shutil.which("node") is None:
-        pytest.fail("node is not on PATH: Prism (node_modules/.bin/prism) needs Node.js.",
-                    pytrace=False)
+        pytest.fail("node is not on PATH: Prism (node_modules/.bin/prism) needs Node.js.", pytrace=False)
     port = free_port()
     log_path = tmp_path_factory.mktemp("prism") / "prism.log"
     args = [str(PRISM), "mock", "--errors", "-h", "127.0.0.1", "-p", str(port), str(SPEC)]
     with log_path.open("wb") as log:
-        process = subprocess.Popen(args, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         wait_until_listening(process, port, log_path)
         yield Prism(base_url=f"http://127.0.0.1:{port}", log_path=log_path)
@@ -180,8 +184,9 @@ def test_twilio_sender_requests_are_valid_for_twilio(
     try:
         result = sender_for(prism).send(to_phone="+33612345678", channel=channel, body=body)
     except SendError as exc:
-        pytest.fail(f"Prism refused our {channel} request: {exc}\nPrism log:\n{prism.log_tail()}",
-                    pytrace=False)
+        pytest.fail(
+            f"Prism refused our {channel} request: {exc}\nPrism log:\n{prism.log_tail()}", pytrace=False
+        )
 
     assert isinstance(result, SendResult)
     assert result.provider_sid.startswith("SM"), result
