@@ -85,11 +85,23 @@ def appointment_reply(beneficiary_id: int, intent: str, text: str) -> dict[str, 
 
 
 def handoff(beneficiary_id: int, reason: str, text: str) -> dict[str, Any]:
-    """POST /internal/bot/handoff: put the person in the professionals' queue."""
+    """POST /internal/bot/handoff: put the person in the professionals' queue.
+
+    The answer says when to expect a call (expected_label, "d'ici mardi 1er décembre").
+    """
     return _request(
         "POST",
         "/internal/bot/handoff",
         json={"beneficiary_id": beneficiary_id, "reason": reason, "text": text},
+    )
+
+
+def barrier(beneficiary_id: int, group: str, text: str) -> dict[str, Any]:
+    """POST /internal/bot/barrier: record what holds the person back, find offers nearby."""
+    return _request(
+        "POST",
+        "/internal/bot/barrier",
+        json={"beneficiary_id": beneficiary_id, "group": group, "text": text},
     )
 
 

@@ -19,20 +19,32 @@ from actions.common import (
 
 # slot-choice outcomes that show the text was understood as a slot choice
 UNDERSTOOD_AS_CHOICE = {"booked", "moved", "ambiguous", "slot_taken"}
+# responses that tell when a professional will call ({expected_label})
+RESPONSES_WITH_EXPECTED_LABEL = frozenset({"utter_handoff", "utter_immersion"})
 
 
 async def hand_off(
     dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, response: str
 ) -> None:
-    """Queue the person for a professional, then utter the response."""
+    """Queue the person for a professional, then utter the response.
+
+    The handoff answer's expected_label ("d'ici mardi 1er décembre") fills the responses
+    that say when to expect a call; without it they cannot be sent (technical problem).
+    """
     try:
-        await api_client.call(
+        answer = await api_client.call(
             api_client.handoff, beneficiary_id(tracker), reason, latest_text(tracker)
         )
+        expected_label = str(answer.get("expected_label") or "").strip()
+        if response in RESPONSES_WITH_EXPECTED_LABEL and not expected_label:
+            raise ApiUnavailable("handoff answer without expected_label")
     except (ApiUnavailable, UnknownBeneficiary):
         utter_technical_problem(dispatcher)
         return
-    dispatcher.utter_message(response=response)
+    if response in RESPONSES_WITH_EXPECTED_LABEL:
+        dispatcher.utter_message(response=response, expected_label=expected_label)
+    else:
+        dispatcher.utter_message(response=response)
 
 
 class ActionHandoff(Action):
@@ -49,7 +61,10 @@ class ActionHandoff(Action):
 
 
 class ActionOutOfScope(Action):
-    """A question the assistant cannot answer (RSA payments, CAF...): a professional can."""
+    """A question the assistant cannot answer (RSA payments, CAF, housing files...).
+
+    An honest "not by SMS", the message goes to a professional, and CONSEILLER asks for a call.
+    """
 
     def name(self) -> str:
         return "action_out_of_scope"

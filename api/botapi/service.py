@@ -145,13 +145,15 @@ def state(session: Session, *, beneficiary_id: int, now: datetime) -> BotState:
     tz = time_zone(session, beneficiary)
     upcoming = appointment_service.upcoming_appointment(session, beneficiary_id=beneficiary_id, now=now)
     invitation = invitation_service.current_invitation(session, beneficiary_id=beneficiary_id, now=now)
+    # A numbered list is open: to book (no appointment yet) or to move the appointment.
+    choosing = invitation is not None and (upcoming is None or invitation.kind == "move")
     options = ""
-    if invitation is not None and upcoming is None:
+    if choosing:
         slots = agenda_service.slots_in_order(session, invitation.offered_slot_ids)
         options = options_text([slot.start for slot in slots], tz)
     return BotState(
         first_name=beneficiary.first_name,
-        invitation_pending=invitation is not None and upcoming is None,
+        invitation_pending=choosing,
         options_text=options,
         appointment=appointment_view(upcoming, tz) if upcoming else None,
     )

@@ -15,7 +15,17 @@ def open_request(
     phone: str | None = None,
     inbound_message_id: int | None = None,
 ) -> HandoffRequest:
-    """Put someone in the professionals' queue (and note it in their carnet)."""
+    """Put someone in the professionals' queue (and note it in their carnet).
+
+    A person has at most one open request: a new reason is added to it, so that
+    professionals see one entry with the whole context.
+    """
+    request = _open_request_of(session, beneficiary=beneficiary, phone=phone)
+    if request is not None:
+        request.text = f"{request.text}\n[{reason}] {text}".strip()
+        _note_in_carnet(session, beneficiary, reason, text, request, inbound_message_id)
+        session.flush()
+        return request
     request = HandoffRequest(
         organisation_id=beneficiary.organisation_id if beneficiary else None,
         beneficiary_id=beneficiary.id if beneficiary else None,
@@ -26,17 +36,42 @@ def open_request(
     )
     session.add(request)
     session.flush()
-    if beneficiary is not None:
-        carnet_service.add_entry(
-            session,
-            beneficiary_id=beneficiary.id,
-            kind="handoff_requested",
-            author="assistant",
-            body=text,
-            inbound_message_id=inbound_message_id,
-            data={"reason": reason, "handoff_id": request.id},
-        )
+    _note_in_carnet(session, beneficiary, reason, text, request, inbound_message_id)
     return request
+
+
+def _open_request_of(
+    session: Session, *, beneficiary: Beneficiary | None, phone: str | None
+) -> HandoffRequest | None:
+    query = select(HandoffRequest).where(HandoffRequest.state == "open").order_by(HandoffRequest.id).limit(1)
+    if beneficiary is not None:
+        query = query.where(HandoffRequest.beneficiary_id == beneficiary.id)
+    elif phone is not None:
+        query = query.where(HandoffRequest.phone == phone, HandoffRequest.beneficiary_id.is_(None))
+    else:
+        return None
+    return session.scalar(query)
+
+
+def _note_in_carnet(
+    session: Session,
+    beneficiary: Beneficiary | None,
+    reason: str,
+    text: str,
+    request: HandoffRequest,
+    inbound_message_id: int | None,
+) -> None:
+    if beneficiary is None:
+        return
+    carnet_service.add_entry(
+        session,
+        beneficiary_id=beneficiary.id,
+        kind="handoff_requested",
+        author="assistant",
+        body=text,
+        inbound_message_id=inbound_message_id,
+        data={"reason": reason, "handoff_id": request.id},
+    )
 
 
 def list_requests(

@@ -60,10 +60,13 @@ _SHORT_THEMES: dict[str, str] = {
     ),
 }
 
-NAME_MAX = 38
+NAME_MAX = 35
 WHAT_MAX = 24
 CONTACT_MAX = 28  # "à " and the longest commune names of a département
-LINE_MAX = len("9. ") + NAME_MAX + len(", ") + WHAT_MAX + len(" : ") + CONTACT_MAX  # 98: 3 lines in 2 SMS
+# Bullets, not numbers: numbers would be taken for a slot choice ("1)") that may follow.
+BULLET = "- "
+LINE_MAX = len(BULLET) + NAME_MAX + len(", ") + WHAT_MAX + len(" : ") + CONTACT_MAX  # 94
+# 3 lines (284 characters) leave room for a short lead-in within 2 SMS.
 VIA_PROFESSIONAL = "via votre conseiller"
 _SMS_SUBSTITUTES = {"€": "EUR", "[": "(", "]": ")", "{": "(", "}": ")"}
 
@@ -166,20 +169,21 @@ def _sort_name(name: str) -> str:
 
 
 def format_offers_sms(services: Sequence[Service], *, themes: Sequence[str] | None = None) -> str:
-    """One short GSM-7 line per offer: number, name, what it is, how to reach it.
+    """One short GSM-7 line per offer: name, what it is, how to reach it.
 
-    Each line is at most LINE_MAX (98) characters, so 3 offers always fit in 2 SMS and 2 offers with
-    short names in one. `themes` (those asked for) chooses which of an offer's themes names it.
+    Each line is at most LINE_MAX (94) characters, so 3 offers and a short lead-in fit in 2 SMS,
+    and 2 offers with short names in one. `themes` (those asked for) chooses which of an offer's
+    themes names it.
     An empty string when there is no offer.
     """
     lines = []
-    for number, service in enumerate(services, start=1):
+    for service in services:
         name = _clip(_sms_text(service.nom), NAME_MAX)
         what = _clip(_what(service, themes=themes), WHAT_MAX)
         lines.append(
-            f"{number}. {name}, {what} : {_contact(service)}"
+            f"{BULLET}{name}, {what} : {_contact(service)}"
             if what
-            else f"{number}. {name} : {_contact(service)}"
+            else f"{BULLET}{name} : {_contact(service)}"
         )
     return "\n".join(lines)
 

@@ -39,8 +39,12 @@ class OutboxDispatcher:
         self._executor = ThreadPoolExecutor(max_workers=settings.outbox_send_concurrency)
         self._wake = asyncio.Event()
 
-    def claim(self, *, in_reply_to_id: int | None = None, limit: int = 200) -> list[int]:
-        """Mark due messages as 'sending' so that no other dispatcher takes them."""
+    def claim(self, *, in_reply_to_id: int | None = None, limit: int = 200) -> list[list[int]]:
+        """Mark due messages as 'sending' so that no other dispatcher takes them.
+
+        Returns the claimed ids grouped by recipient, in order: a person's messages must
+        arrive in the order they were written, so each group is sent one after the other.
+        """
         token = uuid.uuid4().hex
         now = utcnow()
         due = (
@@ -60,10 +64,15 @@ class OutboxDispatcher:
                 .execution_options(synchronize_session=False)
             )
             session.commit()
-            claimed = session.scalars(
-                select(OutboxMessage.id).where(OutboxMessage.claim_token == token).order_by(OutboxMessage.id)
+            claimed = session.execute(
+                select(OutboxMessage.id, OutboxMessage.to_phone)
+                .where(OutboxMessage.claim_token == token)
+                .order_by(OutboxMessage.id)
             )
-            return list(claimed)
+            by_recipient: dict[str, list[int]] = {}
+            for message_id, to_phone in claimed:
+                by_recipient.setdefault(to_phone, []).append(message_id)
+            return list(by_recipient.values())
 
     def release_stale_claims(self) -> int:
         """Give back rows claimed by a dispatcher that died before sending them."""
@@ -138,17 +147,23 @@ class OutboxDispatcher:
         log.error("send to %s failed for good: %s", mask(message.to_phone), exc)
         apply_delivery_error(session, message=message, code=exc.code)
 
+    def deliver_in_order(self, message_ids: list[int]) -> None:
+        for message_id in message_ids:
+            self.deliver(message_id)
+
     def dispatch_sync(self, *, in_reply_to_id: int | None = None) -> int:
-        """Claim and send what is due, several at a time; returns how many were claimed."""
-        claimed = self.claim(in_reply_to_id=in_reply_to_id)
-        list(self._executor.map(self.deliver, claimed))
-        return len(claimed)
+        """Claim and send what is due, several recipients at a time; returns how many were claimed."""
+        groups = self.claim(in_reply_to_id=in_reply_to_id)
+        list(self._executor.map(self.deliver_in_order, groups))
+        return sum(len(group) for group in groups)
 
     async def dispatch(self, *, in_reply_to_id: int | None = None) -> None:
         """Claim and send now (the replies to one message, or everything due)."""
-        claimed = await asyncio.to_thread(self.claim, in_reply_to_id=in_reply_to_id)
+        groups = await asyncio.to_thread(self.claim, in_reply_to_id=in_reply_to_id)
         loop = asyncio.get_running_loop()
-        await asyncio.gather(*(loop.run_in_executor(self._executor, self.deliver, i) for i in claimed))
+        await asyncio.gather(
+            *(loop.run_in_executor(self._executor, self.deliver_in_order, g) for g in groups)
+        )
 
     async def run_forever(self) -> None:
         """Poll for due messages (invitations queued by the API, retries)."""

@@ -48,7 +48,7 @@ def test_barrier_in_the_middle_of_a_slot_choice_gives_offers_and_resumes(session
         now=NOW,
     )
     assert reply.outcome == "offers"
-    assert "1. " in reply.offers_text and reply.pending_options_text.startswith("1) ")
+    assert "- " in reply.offers_text and reply.pending_options_text.startswith("1) ")
     [entry] = [
         e for e in carnet_service.list_entries(session, beneficiary_id=person.id) if e.kind == "barrier"
     ]
@@ -109,7 +109,7 @@ def test_questionnaire_after_a_first_booking(session, drome) -> None:
         )
 
     assert answer("4")  # no transport: mobility offers, then the next question
-    assert "1. " in replies(session, person)[-2]
+    assert "- " in replies(session, person)[-2]
     assert replies(session, person)[-1].startswith("Avez-vous besoin de faire garder")
     assert answer("non pas besoin")
     assert answer("je suis en fauteuil, il faut un lieu accessible")

@@ -62,8 +62,8 @@ def test_two_offers_with_short_names_fit_in_one_sms() -> None:
         ]
     )
     assert text == (
-        "1. Crèche Les Petits Pas, garde d'enfants : 04 75 41 22 10\n"
-        "2. Relais petite enfance, garde d'enfants : 04 75 79 20 64"
+        "- Crèche Les Petits Pas, garde d'enfants : 04 75 41 22 10\n"
+        "- Relais petite enfance, garde d'enfants : 04 75 79 20 64"
     )
     _assert_gsm7(text)
     assert count_segments(text).segments == 1
@@ -88,7 +88,7 @@ def test_three_offers_with_the_longest_names_fit_in_two_sms() -> None:
     assert count_segments(text).segments == 2
     lines = text.split("\n")
     assert len(lines) == 3 and all(len(line) <= LINE_MAX for line in lines)
-    assert lines[0].startswith("1. Crèche à vocation d'insertion") and "..." in lines[0]
+    assert lines[0].startswith("- Crèche à vocation d'insertion") and "..." in lines[0]
     assert lines[0].endswith(": à Saint-Paul-Trois-Chateaux")
     assert lines[1].endswith("conseil mobilité : 04 75 79 55 20")
     assert lines[2].endswith(": via votre conseiller")
@@ -105,7 +105,7 @@ def test_characters_outside_gsm7_are_replaced() -> None:
         ]
     )
     _assert_gsm7(text)
-    assert text == '1. L\'OEuvre " Garde " - 1EUR, ordinateur à petit prix : 3949'
+    assert text == '- L\'OEuvre " Garde " - 1EUR, ordinateur à petit prix : 3949'
 
 
 def test_the_asked_theme_names_the_offer() -> None:
@@ -120,13 +120,11 @@ def test_the_asked_theme_names_the_offer() -> None:
         thematiques=["famille--garde-denfants", "sante--addictions"],
         structure_telephone="+33475000002",
     )
-    assert (
-        format_offers_sms([mixed], themes=["sante--addictions"]) == "1. Centre, addictions : 04 75 00 00 02"
-    )
+    assert format_offers_sms([mixed], themes=["sante--addictions"]) == "- Centre, addictions : 04 75 00 00 02"
     other = _offer("Écoute", thematiques=["famille--soutien-aidants"], commune="Die")
-    assert format_offers_sms([other]) == "1. Écoute, soutien aux aidants : à Die"
+    assert format_offers_sms([other]) == "- Écoute, soutien aux aidants : à Die"
     nowhere = _offer("Aide", thematiques=["famille--soutien-aidants"])
-    assert format_offers_sms([nowhere]) == "1. Aide, soutien aux aidants : via votre conseiller"
+    assert format_offers_sms([nowhere]) == "- Aide, soutien aux aidants : via votre conseiller"
     assert format_offers_sms([]) == ""
 
 

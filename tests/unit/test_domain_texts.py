@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from api.messaging.segments import count_segments, non_gsm7_chars
+from api.offers.matching import BULLET, LINE_MAX
 from tests.api.factories import LONG_ADDRESS, LONG_PLACE
 
 DOMAIN = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text(encoding="utf-8"))
@@ -16,6 +17,9 @@ LONGEST_VALUES = {
     "place_name": LONG_PLACE,
     "address": LONG_ADDRESS,
     "first_name": "Marie-Christine",
+    "expected_label": "d'ici mercredi 30 septembre",
+    # The longest offers text the API can produce: 3 lines of LINE_MAX characters.
+    "offers_text": "\n".join(BULLET + "x" * (LINE_MAX - len(BULLET)) for _ in range(3)),
     "options_text": "\n".join(
         f"{n}) mercredi {d}/12 10h30" for n, d in zip(range(1, 5), (2, 9, 16, 23), strict=False)
     ),
