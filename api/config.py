@@ -8,7 +8,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_BOT_TOKEN = "dev-bot-token"
 DEV_AUTH_TOKEN = "dev-auth-token"
-DEV_API_TOKEN = "dev-api-token"
 
 
 class Settings(BaseSettings):
@@ -19,7 +18,6 @@ class Settings(BaseSettings):
 
     api_url: str = "http://127.0.0.1:8000"
     bot_token: str = DEV_BOT_TOKEN
-    api_token: str = DEV_API_TOKEN
 
     # Public URL Twilio calls (it signs this exact URL): scheme, host, no trailing slash.
     public_base_url: str = "http://127.0.0.1:8001"
@@ -56,8 +54,6 @@ class Settings(BaseSettings):
         if self.environment == "production":
             if self.bot_token == DEV_BOT_TOKEN:
                 raise ValueError("SPIE_BOT_TOKEN must be set outside development")
-            if self.api_token == DEV_API_TOKEN:
-                raise ValueError("SPIE_API_TOKEN must be set outside development")
             if self.twilio_enabled and self.twilio_auth_token == DEV_AUTH_TOKEN:
                 raise ValueError("SPIE_TWILIO_AUTH_TOKEN must be set outside development")
         return self

@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.accounts.demo import load_demo_accounts
 from api.agenda import service as agenda_service
 from api.beneficiaries import service as beneficiary_service
 from api.db import session_scope, utcnow
@@ -73,9 +74,14 @@ def load_demo(session: Session, *, now: datetime) -> bool:
 
 def main() -> None:
     with session_scope() as session:
-        created = load_demo(session, now=utcnow())
+        now = utcnow()
+        created = load_demo(session, now=now)
+        organisation = session.scalar(select(Organisation).where(Organisation.name == DEMO_ORGANISATION))
+        assert organisation is not None
+        lines = load_demo_accounts(session, organisation_id=organisation.id, now=now)
         session.commit()
     print("demo data loaded" if created else "demo data already present")
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from fastapi import FastAPI
 
+from api.accounts.console import router as console_router
+from api.accounts.routes import router as accounts_router
 from api.botapi.routes import router as bot_router
 from api.errors import install_error_handler
 from api.offers.routes import router as offers_router
@@ -14,6 +16,8 @@ def create_app() -> FastAPI:
     app.include_router(api_router)
     app.include_router(bot_router)
     app.include_router(offers_router)
+    app.include_router(accounts_router)
+    app.include_router(console_router)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

@@ -1,5 +1,6 @@
 """Imports every model so that Base.metadata knows all tables (Alembic, tests)."""
 
+from api.accounts.models import ApiToken, AuditLog, ConsoleSession, LoginAttempt, Membership, User
 from api.agenda.models import Motif, Place, Slot
 from api.appointments.models import Appointment
 from api.beneficiaries.models import Beneficiary
@@ -14,14 +15,19 @@ from api.organisations.models import Organisation
 from api.scheduling.models import ScheduledMessage
 
 __all__ = [
+    "ApiToken",
     "Appointment",
+    "AuditLog",
     "Base",
     "Beneficiary",
     "CarnetEntry",
+    "ConsoleSession",
     "DeliveryStatusEvent",
     "HandoffRequest",
     "InboundMessage",
     "Invitation",
+    "LoginAttempt",
+    "Membership",
     "Motif",
     "OfferService",
     "OfferStructure",
@@ -30,4 +36,5 @@ __all__ = [
     "Place",
     "ScheduledMessage",
     "Slot",
+    "User",
 ]

@@ -5,19 +5,22 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
-from api.auth import require_api_token
+from api.auth import CurrentUser, current_user
 from api.db import get_session
-from api.errors import Invalid
+from api.errors import AppError, Invalid
 from api.offers import importer, matching
 from api.offers.schemas import ImportReport, OffersImport, ServiceRead
 
-router = APIRouter(prefix="/api/offers", tags=["offers"], dependencies=[Depends(require_api_token)])
+# A shared catalogue: any authenticated user reads it; the platform operator and organisation admins import.
+router = APIRouter(prefix="/api/offers", tags=["offers"], dependencies=[Depends(current_user)])
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
 @router.post("/import", response_model=ImportReport)
-def import_offers(body: OffersImport, session: SessionDep):
+def import_offers(body: OffersImport, session: SessionDep, user: CurrentUser):
     """Rows that fail the schema are listed in `rejected`; the others are created or updated."""
+    if not (user.is_superadmin or user.admin_organisation_ids):
+        raise AppError(403, "importing offers needs the admin role in an organisation")
     return importer.import_offers(session, structures=body.structures, services=body.services)
 
 

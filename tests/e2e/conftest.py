@@ -64,6 +64,11 @@ class Agenda:
             .raise_for_status()
             .json()
         )
+        # The operator who created it makes themselves its admin (the API scopes everything to members).
+        api.post(
+            f"/api/organisations/{self.organisation['id']}/members",
+            json={"email": system.admin_email, "role": "admin"},
+        ).raise_for_status()
         self.place = (
             api.post(
                 "/api/places",

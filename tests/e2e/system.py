@@ -48,7 +48,9 @@ class System:
         self.ports = {name: free_port() for name in ("api", "gateway", "actions", "rasa", "twilio")}
         self.account_sid = "AC" + uuid.uuid4().hex
         self.auth_token = uuid.uuid4().hex
-        self.api_token = "e2e-api-token"
+        # The platform operator, made by the real CLI in start(); admin of each test organisation.
+        self.admin_email = "e2e-operator@spie.test"
+        self.admin_password = uuid.uuid4().hex
         self.bot_token = "e2e-bot-token"
         self.api_url = f"http://127.0.0.1:{self.ports['api']}"
         self.gateway_url = f"http://127.0.0.1:{self.ports['gateway']}"
@@ -60,9 +62,7 @@ class System:
             self.ports["twilio"],
         )
         self._processes: list[tuple[str, subprocess.Popen[bytes]]] = []
-        self.api = httpx.Client(
-            base_url=self.api_url, headers={"Authorization": f"Bearer {self.api_token}"}, timeout=30
-        )
+        self.api = httpx.Client(base_url=self.api_url, timeout=30)  # bearer token set by start()
         self.http = httpx.Client(timeout=30)
 
     def env(self) -> dict[str, str]:
@@ -71,7 +71,6 @@ class System:
             "SPIE_ENVIRONMENT": "test",
             "SPIE_DATABASE_URL": self.database_url,
             "SPIE_API_URL": self.api_url,
-            "SPIE_API_TOKEN": self.api_token,
             "SPIE_BOT_TOKEN": self.bot_token,
             "SPIE_RASA_URL": self.rasa_url,
             "SPIE_PUBLIC_BASE_URL": PUBLIC_BASE_URL,
@@ -89,8 +88,31 @@ class System:
         )
         self._processes.append((name, process))
 
+    def _cli(self, *args: str, stdin: str = "") -> str:
+        """Run `python -m api.accounts.cli` against the test database; its standard output."""
+        done = subprocess.run(
+            [sys.executable, "-m", "api.accounts.cli", *args],
+            cwd=ROOT,
+            env=self.env(),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"api.accounts.cli {args[0]} failed:\n{done.stderr}")
+        return done.stdout
+
+    def bootstrap_accounts(self) -> None:
+        """The platform operator and an API token, through the real command, before the API starts."""
+        operator = ["--email", self.admin_email, "--superadmin", "--password-stdin"]
+        self._cli("create-admin", *operator, stdin=self.admin_password + "\n")
+        token = self._cli("create-token", "--email", self.admin_email, "--name", "e2e").strip()
+        self.api.headers["Authorization"] = f"Bearer {token}"
+
     def start(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.bootstrap_accounts()
         self.twilio.start()
         endpoints = Path(tempfile.mkdtemp()) / "endpoints.yml"
         endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{self.ports['actions']}/webhook\n")

@@ -1,9 +1,13 @@
 """Issue 4 through the real processes: barriers heard in the person's words, offers, the queue."""
 
 import json
+from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import delete
 
+from api.db import session_scope
+from api.offers.models import Service, Structure
 from tests.e2e.conftest import Agenda
 from tests.e2e.system import ROOT, System, wait_for
 from tests.e2e.test_booking_journey import ADDRESS, appointments, carnet, handoffs
@@ -12,10 +16,16 @@ VALENCE = "26362"
 
 
 @pytest.fixture(scope="module", autouse=True)
-def demo_offers(system: System) -> None:
+def demo_offers(system: System) -> Iterator[None]:
     catalogue = json.loads((ROOT / "api" / "offers" / "demo_offers.json").read_text(encoding="utf-8"))
     report = system.api.post("/api/offers/import", json=catalogue).raise_for_status().json()
     assert not report.get("rejected"), report
+    yield
+    # The catalogue is shared by the whole test database: leave it as it was.
+    with session_scope() as session:
+        session.execute(delete(Service).where(Service.source == "demo-drome"))
+        session.execute(delete(Structure).where(Structure.source == "demo-drome"))
+        session.commit()
 
 
 def barriers(system: System, person: dict) -> list[dict]:

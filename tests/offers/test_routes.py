@@ -4,12 +4,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from api.accounts import service as accounts_service
 from api.db import get_session
 from api.main import app
 from api.offers import importer
+from tests.accounts.factories import FAST_HASH, make_account
+from tests.api import factories as f
 from tests.offers.rows import service_row, structure_row
-
-AUTH = {"Authorization": "Bearer dev-api-token"}
 
 
 @pytest.fixture
@@ -25,12 +26,19 @@ def client(session: Session) -> Iterator[TestClient]:
         app.dependency_overrides.pop(get_session, None)
 
 
-def test_import_reports_rejected_rows_with_200(client: TestClient) -> None:
+@pytest.fixture
+def auth(session: Session, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """An organisation admin's bearer token (importing offers needs an admin)."""
+    monkeypatch.setattr(accounts_service, "_password_hash", FAST_HASH)
+    return make_account(session, {f.organisation(session).id: "admin"}).headers
+
+
+def test_import_reports_rejected_rows_with_200(client: TestClient, auth: dict[str, str]) -> None:
     body = {
         "structures": [structure_row("a")],
         "services": [service_row("ok", "a"), service_row("bad", "a", frais="cher")],
     }
-    response = client.post("/api/offers/import", json=body, headers=AUTH)
+    response = client.post("/api/offers/import", json=body, headers=auth)
     assert response.status_code == 200
     report = response.json()
     assert (report["structures_created"], report["services_created"]) == (1, 1)
@@ -55,8 +63,8 @@ def test_import_reports_rejected_rows_with_200(client: TestClient) -> None:
         {"structures": [], "services": [], "data": []},
     ],
 )
-def test_import_refuses_a_body_of_another_shape(client: TestClient, body) -> None:
-    assert client.post("/api/offers/import", json=body, headers=AUTH).status_code == 422
+def test_import_refuses_a_body_of_another_shape(client: TestClient, auth: dict[str, str], body) -> None:
+    assert client.post("/api/offers/import", json=body, headers=auth).status_code == 422
 
 
 def test_offers_need_the_api_token(client: TestClient) -> None:
@@ -66,10 +74,10 @@ def test_offers_need_the_api_token(client: TestClient) -> None:
     assert client.post("/api/offers/import", json={"structures": [], "services": []}).status_code == 401
 
 
-def test_matching_offers(client: TestClient, session: Session) -> None:
+def test_matching_offers(client: TestClient, auth: dict[str, str], session: Session) -> None:
     importer.load_demo_offers(session)
     response = client.get(
-        "/api/offers", params={"theme": "garde_enfants", "code_insee": "26362"}, headers=AUTH
+        "/api/offers", params={"theme": "garde_enfants", "code_insee": "26362"}, headers=auth
     )
     assert response.status_code == 200
     offers = response.json()
@@ -87,7 +95,7 @@ def test_matching_offers(client: TestClient, session: Session) -> None:
             ("departement_code", "26"),
             ("limit", "10"),
         ],
-        headers=AUTH,
+        headers=auth,
     )
     assert response.status_code == 200
     assert "Auto-école sociale Permis Pour Tous" in {offer["nom"] for offer in response.json()}
@@ -103,5 +111,5 @@ def test_matching_offers(client: TestClient, session: Session) -> None:
         {"departement_code": "26"},
     ],
 )
-def test_matching_refuses_bad_parameters(client: TestClient, params) -> None:
-    assert client.get("/api/offers", params=params, headers=AUTH).status_code == 422
+def test_matching_refuses_bad_parameters(client: TestClient, auth: dict[str, str], params) -> None:
+    assert client.get("/api/offers", params=params, headers=auth).status_code == 422

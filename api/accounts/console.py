@@ -1,0 +1,162 @@
+"""The professionals' console, first step: log in and out with a session cookie (pages come later).
+
+The session lives in the `console_sessions` table; the cookie holds its secret (HttpOnly,
+SameSite=Lax, Secure outside development and test). The login form is protected against
+CSRF by a double-submit cookie; forms of a logged-in session post the session's own token.
+"""
+
+import hmac
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from api.accounts import service
+from api.accounts.models import ConsoleSession, User
+from api.config import get_settings
+from api.db import get_session, utcnow
+
+SESSION_COOKIE = "spie_session"
+CSRF_COOKIE = "spie_csrf"
+COOKIE_PATH = "/console"
+LOGIN_CSRF_MAX_AGE = 2 * 3600
+
+router = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def cookies_secure() -> bool:
+    """Secure cookies everywhere but on a developer's or a test's plain-HTTP localhost."""
+    return get_settings().environment not in ("development", "test")
+
+
+def _set_cookie(response: Response, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=COOKIE_PATH,
+        secure=cookies_secure(),
+        httponly=True,
+        samesite="lax",
+    )
+
+
+def _harden(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = "default-src 'self'; frame-ancestors 'none'"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _logged_in(request: Request, session: Session) -> tuple[ConsoleSession, User] | None:
+    secret = request.cookies.get(SESSION_COOKIE)
+    if not secret:
+        return None
+    return service.console_session_user(session, secret=secret, now=utcnow())
+
+
+def _login_page(
+    request: Request,
+    *,
+    status_code: int = 200,
+    error: str = "",
+    email: str = "",
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The form with a fresh double-submit CSRF token (cookie and hidden field)."""
+    csrf_token = secrets.token_urlsafe(32)
+    response = templates.TemplateResponse(
+        request,
+        "login.html",
+        {"csrf_token": csrf_token, "error": error, "email": email},
+        status_code=status_code,
+        headers=headers,
+    )
+    _set_cookie(response, CSRF_COOKIE, csrf_token, LOGIN_CSRF_MAX_AGE)
+    return _harden(response)
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and hmac.compare_digest(str(a).encode(), str(b).encode())
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, session: SessionDep) -> Response:
+    if _logged_in(request, session) is not None:
+        return RedirectResponse("/console/", status_code=303)
+    return _login_page(request)
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    session: SessionDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+    password: Annotated[str, Form(max_length=200)] = "",
+    csrf_token: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Check the password (rate-limited by address and by IP) and open a session."""
+    if not _same(csrf_token, request.cookies.get(CSRF_COOKIE)):
+        message = "La session du formulaire a expiré. Merci de réessayer."
+        return _login_page(request, status_code=403, error=message, email=email)
+    now = utcnow()
+    ip = _client_ip(request)
+    retry_after = service.login_retry_after(session, email=email, ip=ip, now=now)
+    if retry_after is not None:
+        minutes = -(-retry_after // 60)
+        return _login_page(
+            request,
+            status_code=429,
+            error=f"Trop de tentatives de connexion. Réessayez dans {minutes} min.",
+            email=email,
+            headers={"Retry-After": str(retry_after)},
+        )
+    # Failures are returned, not raised: the request's session commits the attempt.
+    user = service.authenticate(session, email=email, password=password)
+    service.record_login_attempt(session, email=email, ip=ip, succeeded=user is not None, now=now)
+    if user is None:
+        error = "Adresse électronique ou mot de passe incorrect."
+        return _login_page(request, status_code=401, error=error, email=email)
+    _console_session, secret = service.open_console_session(session, user_id=user.id, now=now)
+    response = RedirectResponse("/console/", status_code=303)
+    _set_cookie(response, SESSION_COOKIE, secret, int(service.CONSOLE_SESSION_LIFETIME.total_seconds()))
+    response.delete_cookie(CSRF_COOKIE, path=COOKIE_PATH)
+    return _harden(response)
+
+
+@router.post("/logout")
+def logout(
+    request: Request, session: SessionDep, csrf_token: Annotated[str, Form(max_length=100)] = ""
+) -> Response:
+    found = _logged_in(request, session)
+    if found is not None:
+        console_session, _user = found
+        if not _same(csrf_token, console_session.csrf_token):
+            return _harden(
+                HTMLResponse("Requête refusée (jeton CSRF manquant ou invalide).", status_code=403)
+            )
+        service.close_console_session(session, console_session=console_session)
+    response = RedirectResponse("/console/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
+    return _harden(response)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: SessionDep) -> Response:
+    found = _logged_in(request, session)
+    if found is None:
+        return RedirectResponse("/console/login", status_code=303)
+    console_session, user = found
+    context = {"email": user.email, "csrf_token": console_session.csrf_token}
+    return _harden(templates.TemplateResponse(request, "home.html", context))

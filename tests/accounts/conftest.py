@@ -1,0 +1,39 @@
+"""An API client on the test session, and people with accounts in organisations."""
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from api.accounts import service as accounts_service
+from api.db import get_session
+from api.main import app
+from tests.accounts.factories import FAST_HASH, Account, make_account
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hash(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if "real_password_hash" not in request.keywords:
+        monkeypatch.setattr(accounts_service, "_password_hash", FAST_HASH)
+
+
+@pytest.fixture
+def client(session: Session) -> Iterator[TestClient]:
+    def _session() -> Iterator[Session]:
+        yield session
+        session.flush()
+
+    app.dependency_overrides[get_session] = _session
+    try:
+        yield TestClient(app)
+    finally:
+        app.dependency_overrides.pop(get_session, None)
+
+
+@pytest.fixture
+def account(session: Session) -> Callable[..., Account]:
+    def _make(roles: dict[int, str] | None = None, *, superadmin: bool = False, email: str | None = None):
+        return make_account(session, roles, superadmin=superadmin, email=email)
+
+    return _make
