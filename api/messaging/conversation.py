@@ -14,6 +14,7 @@ class ConversationLine(TypedDict):
     body: str
     at: datetime
     state: str
+    segments: int  # SMS billed (outbound), 0 for inbound
 
 
 def conversation(session: Session, *, phone: str, limit: int = 200) -> list[ConversationLine]:
@@ -30,7 +31,11 @@ def conversation(session: Session, *, phone: str, limit: int = 200) -> list[Conv
         .limit(limit)
     )
     lines: list[ConversationLine] = [
-        {"direction": "in", "body": m.body, "at": m.received_at, "state": m.state} for m in inbound
+        {"direction": "in", "body": m.body, "at": m.received_at, "state": m.state, "segments": 0}
+        for m in inbound
     ]
-    lines += [{"direction": "out", "body": m.body, "at": m.created_at, "state": m.state} for m in outbound]
+    lines += [
+        {"direction": "out", "body": m.body, "at": m.created_at, "state": m.state, "segments": m.segments}
+        for m in outbound
+    ]
     return sorted(lines, key=lambda line: line["at"])[-limit:]
