@@ -15,6 +15,9 @@ _tmp = Path(tempfile.mkdtemp(prefix="spie-tests-"))
 TEST_DATABASE_URL = os.environ.get("SPIE_TEST_DATABASE_URL") or f"sqlite:///{_tmp / 'test.db'}"
 os.environ["SPIE_DATABASE_URL"] = TEST_DATABASE_URL
 os.environ["SPIE_ENVIRONMENT"] = "test"
+# In-process tests of the gateway see Rasa down (nothing listens on port 9); e2e tests start their own.
+os.environ["SPIE_RASA_URL"] = "http://127.0.0.1:9"
+os.environ["SPIE_RASA_TIMEOUT_SECONDS"] = "2"
 
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
