@@ -4,7 +4,8 @@ APP_PY := .venv/bin/python
 RASA := .venv-rasa/bin/rasa
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres setup model migrate demo validate lint bench clean
+.PHONY: run test test-sqlite test-postgres setup model migrate demo validate lint clean \
+	bench bench-slot-choice bench-conversations bench-reminders
 
 run: setup model migrate demo
 	@echo "Simulator: http://127.0.0.1:8001/simulateur   API docs: http://127.0.0.1:8000/docs"
@@ -52,9 +53,20 @@ demo: migrate
 lint: setup
 	.venv/bin/ruff check api bot tests benchmarks
 
-bench: setup model
+# Speed and memory, measured on the running system (never in tests). Each prints its figures.
+bench: bench-slot-choice bench-conversations bench-reminders
+
+bench-slot-choice: setup
 	$(APP_PY) benchmarks/bench_slot_choice.py
-	$(APP_PY) benchmarks/bench_conversations.py
+
+bench-conversations: setup model
+	scripts/ensure-services.sh
+	$(APP_PY) benchmarks/bench_conversations.py --db sqlite
+	$(APP_PY) benchmarks/bench_conversations.py --db postgresql
+
+bench-reminders: setup
+	scripts/ensure-services.sh
+	$(APP_PY) benchmarks/bench_reminders.py
 
 clean:
 	rm -rf .venv .venv-rasa node_modules models var
