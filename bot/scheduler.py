@@ -28,6 +28,9 @@ def sweep_once() -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # The Twilio client logs ~10 INFO lines per request (URL, headers); apscheduler 2 per job run.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     settings = get_settings()
     dispatcher = OutboxDispatcher(make_sender(settings), settings)
     dispatcher.release_stale_claims()

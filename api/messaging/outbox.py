@@ -1,11 +1,13 @@
 """Queueing outbound messages. Sending them is bot/outbox's job."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from api.beneficiaries.models import Beneficiary
 from api.carnet import service as carnet_service
+from api.carnet.models import CarnetEntry
 from api.messaging.models import OutboxMessage
 from api.messaging.segments import count_segments, to_gsm7
 
@@ -56,3 +58,47 @@ def enqueue(
             data={"message_kind": kind},
         )
     return message
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    beneficiary: Beneficiary
+    body: str
+    kind: str
+    whatsapp_template: tuple[str, str] | None = None
+    author: str = "assistant"
+
+
+def enqueue_many(session: Session, items: list[Outgoing]) -> list[OutboxMessage]:
+    """enqueue() for many messages to known people, in two INSERT statements (one flush each)."""
+    messages = []
+    for item in items:
+        body = to_gsm7(item.body)
+        message = OutboxMessage(
+            beneficiary_id=item.beneficiary.id,
+            to_phone=item.beneficiary.phone,
+            channel=item.beneficiary.preferred_channel,
+            body=body,
+            kind=item.kind,
+            segments=count_segments(body).segments,
+        )
+        if message.channel == "whatsapp" and item.whatsapp_template is not None:
+            message.content_sid, message.content_variables = item.whatsapp_template
+        messages.append(message)
+    session.add_all(messages)
+    session.flush()  # one INSERT ... RETURNING id for all (insertmanyvalues)
+    session.add_all(
+        [
+            CarnetEntry(
+                beneficiary_id=item.beneficiary.id,
+                kind="outbound_message",
+                author=item.author,
+                body=message.body,
+                channel=message.channel,
+                outbox_message_id=message.id,
+                data={"message_kind": item.kind},
+            )
+            for item, message in zip(items, messages, strict=True)
+        ]
+    )
+    return messages

@@ -73,16 +73,55 @@ def sweep_batch(session: Session, *, now: datetime, batch_size: int) -> SweepRes
             .with_for_update(skip_locked=True)
         )
     )
+    # The session's identity map holds objects weakly: without a strong reference, every
+    # session.get() in decide() goes back to the database (5 SELECTs per row). Load the batch's
+    # related rows in a few queries and keep them alive until the batch is decided.
+    held = _load_related(session, rows)  # noqa: F841
     result = SweepResult()
+    queued: list[tuple[ScheduledMessage, outbox.Outgoing]] = []
     for row in rows:
-        outcome = decide(session, row=row, now=now)
+        outcome = decide(session, row=row, now=now, queued=queued)
         setattr(result, outcome, getattr(result, outcome) + 1)
+    if queued:
+        # All the batch's outbox rows and carnet entries in two INSERTs, not two per row.
+        messages = outbox.enqueue_many(session, [item for _, item in queued])
+        for (row, _), message in zip(queued, messages, strict=True):
+            row.outbox_message_id = message.id
     session.flush()
     return result
 
 
-def decide(session: Session, *, row: ScheduledMessage, now: datetime) -> str:
-    """Queue, postpone or skip one due message. Returns 'queued', 'postponed' or 'skipped'."""
+def _load_related(session: Session, rows: list[ScheduledMessage]) -> list[object]:
+    def ids(attribute: str) -> set[int]:
+        return {value for row in rows if (value := getattr(row, attribute)) is not None}
+
+    held: list[object] = []
+    for model, attribute in (
+        (Beneficiary, "beneficiary_id"),
+        (Organisation, "organisation_id"),
+        (Appointment, "appointment_id"),  # with its slot and place (joined)
+        (Invitation, "invitation_id"),
+    ):
+        wanted = ids(attribute)
+        if wanted:
+            held += session.scalars(select(model).where(model.id.in_(wanted))).all()
+    motif_ids = {item.motif_id for item in held if isinstance(item, Invitation)}
+    if motif_ids:
+        held += session.scalars(select(Motif).where(Motif.id.in_(motif_ids))).all()
+    return held
+
+
+def decide(
+    session: Session,
+    *,
+    row: ScheduledMessage,
+    now: datetime,
+    queued: list[tuple[ScheduledMessage, outbox.Outgoing]] | None = None,
+) -> str:
+    """Queue, postpone or skip one due message. Returns 'queued', 'postponed' or 'skipped'.
+
+    With `queued`, the outbox row is not created here but appended to it (the caller
+    enqueues the whole batch at once and links each row to its outbox message)."""
     beneficiary = session.get(Beneficiary, row.beneficiary_id)
     organisation = session.get(Organisation, row.organisation_id)
     assert beneficiary is not None and organisation is not None
@@ -114,15 +153,17 @@ def decide(session: Session, *, row: ScheduledMessage, now: datetime) -> str:
     composed = _compose(session, row, beneficiary, organisation, tz, now)
     if composed is None:
         return _skip(row, now, "nothing left to offer")
-    message = outbox.enqueue(
-        session,
+    outgoing = outbox.Outgoing(
         beneficiary=beneficiary,
         body=composed.body,
         kind=row.kind,
         whatsapp_template=_template(composed, beneficiary, now),
     )
+    if queued is not None:
+        queued.append((row, outgoing))
+    else:
+        row.outbox_message_id = outbox.enqueue_many(session, [outgoing])[0].id
     row.state = "queued"
-    row.outbox_message_id = message.id
     row.decided_at = now
     return "queued"
 

@@ -8,10 +8,11 @@ import asyncio
 import logging
 import random
 import uuid
-from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, func, select, update
 
 from api.beneficiaries.models import Beneficiary
 from api.beneficiaries.phones import mask
@@ -21,7 +22,7 @@ from api.db import session_scope, utcnow
 from api.messaging.delivery import apply_delivery_error
 from api.messaging.models import OutboxMessage
 from bot.outbox.rate_limit import RateLimiter
-from bot.outbox.senders import MessageSender, SendError
+from bot.outbox.senders import MessageSender, SendError, SendResult
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,31 @@ log = logging.getLogger(__name__)
 ALWAYS_SENT_KINDS = {"opt_out_confirmation"}
 # A row left 'sending' this long belongs to a dispatcher that died: it goes back to pending.
 STALE_CLAIM = timedelta(minutes=5)
+# Results are written this many at a time: a dispatcher that dies between sending and
+# recording resends at most this many (plus those in flight) once its claim goes stale.
+RESULT_CHUNK = 50
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """What sending one claimed message needs, read by the claim itself."""
+
+    id: int
+    beneficiary_id: int | None
+    channel: str
+    to_phone: str
+    body: str
+    kind: str
+    content_sid: str | None
+    content_variables: str | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    message: Claimed
+    result: SendResult | None = None
+    error: SendError | None = None
+    at: datetime | None = None
 
 
 class OutboxDispatcher:
@@ -39,11 +65,15 @@ class OutboxDispatcher:
         self._executor = ThreadPoolExecutor(max_workers=settings.outbox_send_concurrency)
         self._wake = asyncio.Event()
 
-    def claim(self, *, in_reply_to_id: int | None = None, limit: int = 200) -> list[list[int]]:
+    def claim(
+        self, *, in_reply_to_id: int | None = None, limit: int = 200
+    ) -> tuple[list[list[Claimed]], int]:
         """Mark due messages as 'sending' so that no other dispatcher takes them.
 
-        Returns the claimed ids grouped by recipient, in order: a person's messages must
-        arrive in the order they were written, so each group is sent one after the other.
+        Returns the messages to send grouped by recipient, in order (a person's messages must
+        arrive in the order they were written, so each group is sent one after the other), and
+        how many rows were claimed: those for a person who opted out, or whose number cannot
+        receive SMS, are cancelled in the same transaction.
         """
         token = uuid.uuid4().hex
         now = utcnow()
@@ -57,22 +87,38 @@ class OutboxDispatcher:
         if in_reply_to_id is not None:
             due = due.where(OutboxMessage.in_reply_to_id == in_reply_to_id)
         with session_scope() as session:
-            session.execute(
+            rows = session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.state == "pending")
                 .values(state="sending", claim_token=token, claimed_at=now)
+                .returning(
+                    OutboxMessage.id,
+                    OutboxMessage.beneficiary_id,
+                    OutboxMessage.channel,
+                    OutboxMessage.to_phone,
+                    OutboxMessage.body,
+                    OutboxMessage.kind,
+                    OutboxMessage.content_sid,
+                    OutboxMessage.content_variables,
+                )
                 .execution_options(synchronize_session=False)
-            )
+            ).all()
+            claimed = sorted((Claimed(*row) for row in rows), key=lambda message: message.id)
+            reasons = self._reasons_not_to_send(session, claimed)
+            if reasons:
+                table = OutboxMessage.__table__
+                session.connection().execute(
+                    update(table)
+                    .where(table.c.id == bindparam("b_id"))
+                    .values(state="cancelled", error_message=bindparam("b_reason")),
+                    [{"b_id": message_id, "b_reason": reason} for message_id, reason in reasons.items()],
+                )
             session.commit()
-            claimed = session.execute(
-                select(OutboxMessage.id, OutboxMessage.to_phone)
-                .where(OutboxMessage.claim_token == token)
-                .order_by(OutboxMessage.id)
-            )
-            by_recipient: dict[str, list[int]] = {}
-            for message_id, to_phone in claimed:
-                by_recipient.setdefault(to_phone, []).append(message_id)
-            return list(by_recipient.values())
+        by_recipient: dict[str, list[Claimed]] = {}
+        for message in claimed:
+            if message.id not in reasons:
+                by_recipient.setdefault(message.to_phone, []).append(message)
+        return list(by_recipient.values()), len(claimed)
 
     def release_stale_claims(self) -> int:
         """Give back rows claimed by a dispatcher that died before sending them."""
@@ -86,53 +132,94 @@ class OutboxDispatcher:
             session.commit()
             return result.rowcount
 
-    def deliver(self, message_id: int) -> None:
-        """Send one claimed message and record what happened."""
-        with session_scope() as session:
-            message = session.get(OutboxMessage, message_id)
-            if message is None or message.state != "sending":
-                return
-            reason = self._reason_not_to_send(session, message)
-            if reason is not None:
-                message.state = "cancelled"
-                message.error_message = reason
-                session.commit()
-                return
-            message.attempts += 1
-            self._limiter.wait(self._sender.sender_key(message.channel))
-            try:
-                result = self._sender.send(
-                    to_phone=message.to_phone,
-                    channel=message.channel,
-                    body=message.body,
-                    content_sid=message.content_sid,
-                    content_variables=message.content_variables,
-                )
-            except SendError as exc:
-                self._record_failure(session, message, exc)
-                session.commit()
-                return
-            message.state = "sent"
-            message.provider_sid = result.provider_sid
-            message.delivery_status = message.delivery_status or result.status
-            message.sent_at = utcnow()
-            entry = session.scalar(select(CarnetEntry).where(CarnetEntry.outbox_message_id == message.id))
-            if entry is not None:
-                entry.provider_sid = result.provider_sid
-            session.commit()
-
     @staticmethod
-    def _reason_not_to_send(session, message: OutboxMessage) -> str | None:
-        if message.beneficiary_id is None or message.kind in ALWAYS_SENT_KINDS:
-            return None
-        beneficiary = session.get(Beneficiary, message.beneficiary_id)
-        if beneficiary is None:
-            return None
-        if beneficiary.opted_out:
-            return "opted out"
-        if beneficiary.phone_problem and message.channel == "sms":
-            return f"phone problem: {beneficiary.phone_problem}"
-        return None
+    def _reasons_not_to_send(session, claimed: list[Claimed]) -> dict[int, str]:
+        """Opted out or number known not to receive SMS: checked once per claim, in one query."""
+        checked = [m for m in claimed if m.beneficiary_id is not None and m.kind not in ALWAYS_SENT_KINDS]
+        if not checked:
+            return {}
+        flags = {
+            row.id: row
+            for row in session.execute(
+                select(Beneficiary.id, Beneficiary.opted_out, Beneficiary.phone_problem).where(
+                    Beneficiary.id.in_({m.beneficiary_id for m in checked})
+                )
+            )
+        }
+        reasons: dict[int, str] = {}
+        for message in checked:
+            person = flags.get(message.beneficiary_id)
+            if person is None:
+                continue
+            if person.opted_out:
+                reasons[message.id] = "opted out"
+            elif person.phone_problem and message.channel == "sms":
+                reasons[message.id] = f"phone problem: {person.phone_problem}"
+        return reasons
+
+    def _send(self, message: Claimed) -> Outcome:
+        """Runs in the thread pool: no database work here, only the rate cap and the HTTP call."""
+        self._limiter.wait(self._sender.sender_key(message.channel))
+        try:
+            result = self._sender.send(
+                to_phone=message.to_phone,
+                channel=message.channel,
+                body=message.body,
+                content_sid=message.content_sid,
+                content_variables=message.content_variables,
+            )
+        except SendError as exc:
+            return Outcome(message, error=exc)
+        except Exception as exc:  # never lose the outcome of a batch to one bug
+            return Outcome(
+                message, error=SendError(f"{type(exc).__name__}: {exc}", code=None, retryable=True)
+            )
+        return Outcome(message, result=result, at=utcnow())
+
+    def _send_in_order(self, messages: list[Claimed]) -> list[Outcome]:
+        return [self._send(message) for message in messages]
+
+    def _record(self, outcomes: list[Outcome]) -> None:
+        """Write what happened to a chunk of sends: two statements for the successes."""
+        sent = [o for o in outcomes if o.result is not None]
+        with session_scope() as session:
+            if sent:
+                connection = session.connection()
+                outbox = OutboxMessage.__table__
+                connection.execute(
+                    update(outbox)
+                    .where(outbox.c.id == bindparam("b_id"), outbox.c.state == "sending")
+                    .values(
+                        state="sent",
+                        attempts=outbox.c.attempts + 1,
+                        provider_sid=bindparam("b_sid"),
+                        delivery_status=func.coalesce(outbox.c.delivery_status, bindparam("b_status")),
+                        sent_at=bindparam("b_at"),
+                    ),
+                    [
+                        {
+                            "b_id": o.message.id,
+                            "b_sid": o.result.provider_sid,
+                            "b_status": o.result.status,
+                            "b_at": o.at,
+                        }
+                        for o in sent
+                    ],
+                )
+                carnet = CarnetEntry.__table__
+                connection.execute(
+                    update(carnet)
+                    .where(carnet.c.outbox_message_id == bindparam("b_id"))
+                    .values(provider_sid=bindparam("b_sid")),
+                    [{"b_id": o.message.id, "b_sid": o.result.provider_sid} for o in sent],
+                )
+            for outcome in outcomes:
+                if outcome.error is not None:
+                    message = session.get(OutboxMessage, outcome.message.id)
+                    if message is not None and message.state == "sending":
+                        message.attempts += 1
+                        self._record_failure(session, message, outcome.error)
+            session.commit()
 
     def _record_failure(self, session, message: OutboxMessage, exc: SendError) -> None:
         message.error_code = exc.code
@@ -147,23 +234,35 @@ class OutboxDispatcher:
         log.error("send to %s failed for good: %s", mask(message.to_phone), exc)
         apply_delivery_error(session, message=message, code=exc.code)
 
-    def deliver_in_order(self, message_ids: list[int]) -> None:
-        for message_id in message_ids:
-            self.deliver(message_id)
-
-    def dispatch_sync(self, *, in_reply_to_id: int | None = None) -> int:
-        """Claim and send what is due, several recipients at a time; returns how many were claimed."""
-        groups = self.claim(in_reply_to_id=in_reply_to_id)
-        list(self._executor.map(self.deliver_in_order, groups))
-        return sum(len(group) for group in groups)
+    def dispatch_sync(self, *, in_reply_to_id: int | None = None, limit: int = 200) -> int:
+        """Claim and send what is due, several at a time, until nothing is left; returns how many
+        rows were claimed."""
+        total = 0
+        while True:
+            groups, claimed = self.claim(in_reply_to_id=in_reply_to_id, limit=limit)
+            total += claimed
+            futures = [self._executor.submit(self._send_in_order, group) for group in groups]
+            done: list[Outcome] = []
+            for future in as_completed(futures):
+                done.extend(future.result())
+                if len(done) >= RESULT_CHUNK:
+                    self._record(done)
+                    done = []
+            if done:
+                self._record(done)
+            if claimed < limit:
+                return total
 
     async def dispatch(self, *, in_reply_to_id: int | None = None) -> None:
         """Claim and send now (the replies to one message, or everything due)."""
-        groups = await asyncio.to_thread(self.claim, in_reply_to_id=in_reply_to_id)
+        groups, _ = await asyncio.to_thread(self.claim, in_reply_to_id=in_reply_to_id)
+        if not groups:
+            return
         loop = asyncio.get_running_loop()
-        await asyncio.gather(
-            *(loop.run_in_executor(self._executor, self.deliver_in_order, g) for g in groups)
+        outcomes = await asyncio.gather(
+            *(loop.run_in_executor(self._executor, self._send_in_order, group) for group in groups)
         )
+        await asyncio.to_thread(self._record, [outcome for group in outcomes for outcome in group])
 
     async def run_forever(self) -> None:
         """Poll for due messages (invitations queued by the API, retries)."""

@@ -4,6 +4,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
+from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
@@ -59,6 +60,11 @@ class LocalSender:
 class TwilioSender:
     def __init__(self, settings: Settings) -> None:
         http_client = TwilioHttpClient(timeout=settings.twilio_timeout_seconds)
+        # One kept-alive connection per sending thread: the client's default HTTPS pool holds
+        # min(32, CPUs + 4) connections, and each send beyond it opens a new TLS connection.
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=settings.outbox_send_concurrency)
+        http_client.session.mount("https://", adapter)
+        http_client.session.mount("http://", adapter)
         self._client = Client(
             settings.twilio_account_sid, settings.twilio_auth_token, http_client=http_client
         )
