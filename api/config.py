@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     max_messages_per_second: float = 30.0
     outbox_send_concurrency: int = 8
     scheduler_interval_seconds: float = 30.0
+    sweep_batch_size: int = 200
 
     max_inbound_chars: int = 640
     outbox_poll_seconds: float = 1.0

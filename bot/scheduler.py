@@ -19,7 +19,7 @@ log = logging.getLogger("bot.scheduler")
 
 def sweep_once() -> None:
     with session_scope() as session:
-        result = sweep(session, now=utcnow())
+        result = sweep(session, now=utcnow(), batch_size=get_settings().sweep_batch_size)
     if result.queued or result.skipped:
         log.info(
             "sweep: %d queued, %d skipped, %d postponed", result.queued, result.skipped, result.postponed
