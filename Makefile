@@ -7,16 +7,16 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 .PHONY: run test test-sqlite test-postgres setup model migrate demo validate lint clean \
 	bench bench-slot-choice bench-conversations bench-reminders
 
-run: setup model migrate demo
+run: setup model migrate demo node_modules/.installed
 	@echo "Simulator: http://127.0.0.1:8001/simulateur   API docs: http://127.0.0.1:8000/docs"
 	.venv/bin/honcho start -f Procfile
 
 test: setup model validate lint test-sqlite test-postgres
 
-test-sqlite: node_modules/.installed
+test-sqlite: node_modules/.installed /usr/bin/chromium
 	$(APP_PY) -m pytest -q
 
-test-postgres: node_modules/.installed
+test-postgres: node_modules/.installed /usr/bin/chromium
 	scripts/ensure-services.sh
 	SPIE_TEST_DATABASE_URL=$(PG_TEST_URL) $(APP_PY) -m pytest -q
 
@@ -33,6 +33,10 @@ setup: .venv/.installed .venv-rasa/.installed
 	.venv-rasa/bin/python -m pip install -q --upgrade pip==24.0
 	.venv-rasa/bin/python -m pip install -q -r requirements-rasa.txt
 	touch $@
+
+# Debian's chromium for the console's browser tests (Playwright drives it; no browser download).
+/usr/bin/chromium:
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from api.accounts.console import router as console_router
 from api.accounts.routes import router as accounts_router
 from api.botapi.routes import router as bot_router
+from api.console.routes import install_console
 from api.errors import install_error_handler
 from api.offers.routes import router as offers_router
 from api.routes import router as api_router
@@ -18,6 +19,7 @@ def create_app() -> FastAPI:
     app.include_router(offers_router)
     app.include_router(accounts_router)
     app.include_router(console_router)
+    install_console(app)  # the console's pages and its DSFR assets (fails to start without them)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

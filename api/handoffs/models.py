@@ -3,6 +3,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from api.accounts import models as _accounts_models  # noqa: F401 (the users table the FKs below name)
 from api.db import Base, UTCDateTime, utcnow
 
 HANDOFF_REASONS = (
@@ -36,3 +37,8 @@ class HandoffRequest(Base):
     inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
     state: Mapped[str] = mapped_column(String(12), default="open")  # open, taken, closed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Who works on it (set by "take"), and who closed it and when.
+    taken_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

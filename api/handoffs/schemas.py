@@ -14,3 +14,7 @@ class HandoffRead(BaseModel):
     inbound_message_id: int | None
     state: str
     created_at: datetime
+    taken_by_user_id: int | None = None
+    taken_at: datetime | None = None
+    closed_by_user_id: int | None = None
+    closed_at: datetime | None = None

@@ -1,9 +1,14 @@
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from api.beneficiaries.models import Beneficiary
 from api.carnet import service as carnet_service
 from api.handoffs.models import HandoffRequest
+
+# Entries a professional still has to deal with: a new reason for the same person joins them.
+ACTIVE_STATES = ("open", "taken")
 
 
 def open_request(
@@ -17,8 +22,8 @@ def open_request(
 ) -> HandoffRequest:
     """Put someone in the professionals' queue (and note it in their carnet).
 
-    A person has at most one open request: a new reason is added to it, so that
-    professionals see one entry with the whole context.
+    A person has at most one open (or taken) request: a new reason is added to it, so
+    that professionals see one entry with the whole context.
     """
     request = _open_request_of(session, beneficiary=beneficiary, phone=phone)
     if request is not None:
@@ -43,7 +48,12 @@ def open_request(
 def _open_request_of(
     session: Session, *, beneficiary: Beneficiary | None, phone: str | None
 ) -> HandoffRequest | None:
-    query = select(HandoffRequest).where(HandoffRequest.state == "open").order_by(HandoffRequest.id).limit(1)
+    query = (
+        select(HandoffRequest)
+        .where(HandoffRequest.state.in_(ACTIVE_STATES))
+        .order_by(HandoffRequest.id)
+        .limit(1)
+    )
     if beneficiary is not None:
         query = query.where(HandoffRequest.beneficiary_id == beneficiary.id)
     elif phone is not None:
@@ -84,3 +94,43 @@ def list_requests(
     if state is not None:
         query = query.where(HandoffRequest.state == state)
     return list(session.scalars(query))
+
+
+def take_request(session: Session, *, request: HandoffRequest, user_id: int, now: datetime) -> bool:
+    """A professional takes an open entry; False when someone else took or closed it first."""
+    taken = session.execute(
+        update(HandoffRequest)
+        .where(HandoffRequest.id == request.id, HandoffRequest.state == "open")
+        .values(state="taken", taken_by_user_id=user_id, taken_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(request)
+    if taken and request.beneficiary_id is not None:
+        carnet_service.add_entry(
+            session,
+            beneficiary_id=request.beneficiary_id,
+            kind="handoff_taken",
+            author="professional",
+            data={"handoff_id": request.id, "user_id": user_id},
+        )
+    return bool(taken)
+
+
+def close_request(session: Session, *, request: HandoffRequest, user_id: int, now: datetime) -> bool:
+    """Close an open or taken entry; False when it was already closed."""
+    closed = session.execute(
+        update(HandoffRequest)
+        .where(HandoffRequest.id == request.id, HandoffRequest.state.in_(ACTIVE_STATES))
+        .values(state="closed", closed_by_user_id=user_id, closed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(request)
+    if closed and request.beneficiary_id is not None:
+        carnet_service.add_entry(
+            session,
+            beneficiary_id=request.beneficiary_id,
+            kind="handoff_closed",
+            author="professional",
+            data={"handoff_id": request.id, "user_id": user_id},
+        )
+    return bool(closed)

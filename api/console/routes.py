@@ -1,0 +1,378 @@
+"""The professionals' console: server-rendered pages in French, styled with the DSFR.
+
+Every page needs a console session (api/accounts/console.py); forms post the session's CSRF
+token. A professional sees only their organisations' people and queue entries: another
+organisation's id is 404, as on the REST API. Reading a carnet writes `carnet.read` to the
+audit log, as `GET /api/beneficiaries/{id}/carnet` does.
+"""
+
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.accounts import service as accounts_service
+from api.beneficiaries.followup import followup_status
+from api.beneficiaries.models import Beneficiary
+from api.carnet import service as carnet_service
+from api.carnet.models import CarnetEntry
+from api.console import labels, views
+from api.console.session import (
+    LOGIN_URL,
+    ConsoleUser,
+    CurrentConsoleUser,
+    LoginRequired,
+    PageError,
+    not_found,
+)
+from api.console.static import DSFR_URL, OWN_URL, mount_static
+from api.db import get_session, utcnow
+from api.handoffs import service as handoff_service
+from api.handoffs.models import HandoffRequest
+from api.messaging import outbox
+from api.messaging.segments import count_segments, to_gsm7
+from api.organisations.models import Organisation
+
+router = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals.update(dsfr=DSFR_URL, assets=OWN_URL)
+SessionDep = Annotated[Session, Depends(get_session)]
+
+MAX_MESSAGE_SEGMENTS = 3
+MAX_NOTE_LENGTH = 4000
+FLASH = {  # ?ok=... after a form: (text, DSFR alert type)
+    "message": ("Message enregistré : il part dans la file d'envoi.", "success"),
+    "note": ("Note ajoutée au carnet.", "success"),
+    "pris": ("Vous vous occupez de cette demande.", "success"),
+    "deja-pris": ("Quelqu'un d'autre s'occupe déjà de cette demande.", "info"),
+    "clos": ("Demande close.", "success"),
+    "deja-clos": ("Cette demande était déjà close.", "info"),
+}
+# DSFR's own styles use small inline SVG (data:) images; nothing else comes from elsewhere.
+CSP = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def harden(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def page(
+    request: Request, user: ConsoleUser | None, name: str, context: dict, *, status_code: int = 200
+) -> Response:
+    base = {"user": user, "csrf_token": user.csrf_token if user else ""}
+    response = templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
+    return harden(response)
+
+
+def install_console(app: FastAPI) -> None:
+    """The console's pages, its assets, and its two answers: 303 to log in, HTML error pages."""
+    mount_static(app)
+    app.include_router(router)
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(_request: Request, _exc: LoginRequired) -> Response:
+        return harden(RedirectResponse(LOGIN_URL, status_code=303))
+
+    @app.exception_handler(PageError)
+    async def _page_error(request: Request, exc: PageError) -> Response:
+        context = {"title": exc.title, "message": exc.message, "status": exc.status_code, "nav": ""}
+        return page(request, None, "erreur.html", context, status_code=exc.status_code)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _beneficiary(session: Session, user: ConsoleUser, beneficiary_id: int) -> Beneficiary:
+    beneficiary = session.get(Beneficiary, beneficiary_id)
+    if beneficiary is None or not user.principal.is_member(beneficiary.organisation_id):
+        raise not_found()
+    return beneficiary
+
+
+def _time_zone(session: Session, organisation_id: int | None) -> ZoneInfo:
+    organisation = session.get(Organisation, organisation_id) if organisation_id else None
+    return ZoneInfo(organisation.time_zone) if organisation is not None else views.DEFAULT_TZ
+
+
+def _audit(session: Session, user: ConsoleUser, action: str, beneficiary: Beneficiary, detail: str) -> None:
+    accounts_service.record_audit(
+        session,
+        user_id=user.user_id,
+        action=action,
+        organisation_id=beneficiary.organisation_id,
+        beneficiary_id=beneficiary.id,
+        ip=user.principal.ip,
+        detail=detail,
+        now=utcnow(),
+    )
+
+
+# --------------------------------------------------------------------------- beneficiaries
+
+
+@router.get("/beneficiaires", response_class=HTMLResponse)
+def beneficiaries(
+    request: Request,
+    session: SessionDep,
+    user: CurrentConsoleUser,
+    q: str = "",
+    statut: str = "",
+    frein: str = "",
+    humain: str = "",
+    page_number: Annotated[str, Query(alias="page")] = "1",
+) -> Response:
+    statut = statut if statut in labels.FOLLOWUP_STATUSES else ""
+    frein = frein if frein in labels.BARRIER_GROUPS else ""
+    needs_human = humain == "1"
+    listing = views.list_beneficiaries(
+        session,
+        organisation_ids=user.principal.organisation_ids,
+        search=q[:100],
+        status=statut,
+        barrier_group=frein,
+        needs_human=needs_human,
+        page=int(page_number) if page_number.isdigit() else 1,
+        now=utcnow(),
+    )
+    if frein:
+        # Who has which barrier is sensitive: as GET /api/barriers, one audit line per person shown.
+        for row in listing.rows:
+            _audit(session, user, "barriers.read", row.beneficiary, f"console: frein {frein}")
+    filters = {"q": q, "statut": statut, "frein": frein, "humain": "1" if needs_human else ""}
+    kept = {key: value for key, value in filters.items() if value}
+
+    def page_url(number: int) -> str:
+        return "/console/beneficiaires?" + urlencode({**kept, "page": number})
+
+    context = {
+        "nav": "beneficiaires",
+        "listing": listing,
+        "filters": filters,
+        "filtered": bool(kept),
+        "statuses": labels.FOLLOWUP_STATUSES,
+        "groups": labels.BARRIER_GROUPS,
+        "page_url": page_url,
+        "several_organisations": len(user.principal.organisation_ids) > 1,
+    }
+    return page(request, user, "beneficiaires.html", context)
+
+
+def _carnet_page(
+    request: Request,
+    session: Session,
+    user: ConsoleUser,
+    beneficiary: Beneficiary,
+    *,
+    status_code: int = 200,
+    message_error: str = "",
+    message_text: str = "",
+    note_error: str = "",
+    note_text: str = "",
+) -> Response:
+    _audit(session, user, "carnet.read", beneficiary, "console")
+    organisation = session.get(Organisation, beneficiary.organisation_id)
+    assert organisation is not None
+    tz = ZoneInfo(organisation.time_zone)
+    status = followup_status(session, beneficiary_id=beneficiary.id, now=utcnow())
+    waiting = session.scalar(
+        select(HandoffRequest)
+        .where(
+            HandoffRequest.beneficiary_id == beneficiary.id,
+            HandoffRequest.state.in_(handoff_service.ACTIVE_STATES),
+        )
+        .order_by(HandoffRequest.id)
+        .limit(1)
+    )
+    context = {
+        "nav": "beneficiaires",
+        "person": beneficiary,
+        "name": views.full_name(beneficiary),
+        "phone": views.display_phone(beneficiary.phone),
+        "organisation": organisation,
+        "status": labels.FOLLOWUP_STATUSES[status],
+        "channel": labels.CHANNELS.get(beneficiary.preferred_channel, beneficiary.preferred_channel),
+        "items": views.timeline(session, beneficiary=beneficiary, tz=tz),
+        "waiting": waiting,
+        "waiting_reason": labels.HANDOFF_REASONS.get(waiting.reason, waiting.reason) if waiting else "",
+        "refusal": _refusal(beneficiary),
+        "flash": FLASH.get(request.query_params.get("ok", "")),
+        "message_error": message_error,
+        "message_text": message_text,
+        "note_error": note_error,
+        "note_text": note_text,
+        "max_segments": MAX_MESSAGE_SEGMENTS,
+    }
+    return page(request, user, "carnet.html", context, status_code=status_code)
+
+
+def _refusal(beneficiary: Beneficiary) -> str:
+    """Why no message can be sent to this person, or ''."""
+    if beneficiary.opted_out:
+        return (
+            "Cette personne a demandé à ne plus recevoir de messages (STOP) : aucun message ne peut "
+            "lui être envoyé. Elle peut se réinscrire en répondant START."
+        )
+    if beneficiary.phone_problem and beneficiary.preferred_channel == "sms":
+        return (
+            f"Ce numéro ne peut pas recevoir de SMS ({beneficiary.phone_problem}) : appelez la personne "
+            "ou corrigez son numéro."
+        )
+    return ""
+
+
+@router.get("/beneficiaires/{beneficiary_id}", response_class=HTMLResponse)
+def carnet(beneficiary_id: int, request: Request, session: SessionDep, user: CurrentConsoleUser) -> Response:
+    return _carnet_page(request, session, user, _beneficiary(session, user, beneficiary_id))
+
+
+@router.post("/beneficiaires/{beneficiary_id}/messages", response_class=HTMLResponse)
+def write_message(
+    beneficiary_id: int,
+    request: Request,
+    session: SessionDep,
+    user: CurrentConsoleUser,
+    body: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """A professional's message to the person: through the same outbox as the assistant's."""
+    user.check_csrf(csrf_token)
+    beneficiary = _beneficiary(session, user, beneficiary_id)
+    text = body.strip()
+    refusal = _refusal(beneficiary)
+    error = ""
+    if refusal:
+        error, status_code = refusal, 409
+    elif not text:
+        error, status_code = "Écrivez le message à envoyer.", 422
+    elif count_segments(to_gsm7(text)).segments > MAX_MESSAGE_SEGMENTS:
+        error = f"Ce message ferait plus de {MAX_MESSAGE_SEGMENTS} SMS : raccourcissez-le."
+        status_code = 422
+    if error:
+        return _carnet_page(
+            request,
+            session,
+            user,
+            beneficiary,
+            status_code=status_code,
+            message_error=error,
+            message_text=body[:2000],
+        )
+    message = outbox.enqueue(
+        session, beneficiary=beneficiary, body=text, kind="professional", author="professional"
+    )
+    entry = session.scalar(select(CarnetEntry).where(CarnetEntry.outbox_message_id == message.id))
+    if entry is not None:  # who wrote it, shown in the timeline
+        entry.data = {**entry.data, "user_id": user.user_id}
+        session.flush()
+    anchor = f"#entree-{entry.id}" if entry is not None else ""
+    return harden(RedirectResponse(f"/console/beneficiaires/{beneficiary.id}?ok=message{anchor}", 303))
+
+
+@router.post("/beneficiaires/{beneficiary_id}/notes", response_class=HTMLResponse)
+def add_note(
+    beneficiary_id: int,
+    request: Request,
+    session: SessionDep,
+    user: CurrentConsoleUser,
+    body: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """A note in the carnet, seen by the organisation's professionals only (never sent)."""
+    user.check_csrf(csrf_token)
+    beneficiary = _beneficiary(session, user, beneficiary_id)
+    text = body.strip()
+    error = ""
+    if not text:
+        error = "Écrivez la note."
+    elif len(text) > MAX_NOTE_LENGTH:
+        error = f"Une note fait au plus {MAX_NOTE_LENGTH} caractères."
+    if error:
+        return _carnet_page(
+            request, session, user, beneficiary, status_code=422, note_error=error, note_text=body[:5000]
+        )
+    entry = carnet_service.add_entry(
+        session,
+        beneficiary_id=beneficiary.id,
+        kind="note",
+        author="professional",
+        body=text,
+        data={"user_id": user.user_id},
+    )
+    return harden(RedirectResponse(f"/console/beneficiaires/{beneficiary.id}?ok=note#entree-{entry.id}", 303))
+
+
+# --------------------------------------------------------------------------- queue
+
+
+@router.get("/file", response_class=HTMLResponse)
+def queue(
+    request: Request, session: SessionDep, user: CurrentConsoleUser, vue: str = "a-traiter"
+) -> Response:
+    view = vue if vue in views.QUEUE_VIEWS else "a-traiter"
+    context = {
+        "nav": "file",
+        "view": view,
+        "views": views.QUEUE_VIEWS,
+        "counts": views.queue_counts(session, user=user.principal),
+        "rows": views.list_queue(session, user=user.principal, view=view),
+        "flash": FLASH.get(request.query_params.get("ok", "")),
+    }
+    return page(request, user, "file.html", context)
+
+
+def _queue_entry(session: Session, user: ConsoleUser, request_id: int) -> HandoffRequest:
+    entry = session.scalar(
+        select(HandoffRequest).where(HandoffRequest.id == request_id, views.queue_scope(user.principal))
+    )
+    if entry is None:
+        raise not_found()
+    return entry
+
+
+def _back_to_queue(view: str, flash: str) -> Response:
+    view = view if view in views.QUEUE_VIEWS else "a-traiter"
+    return harden(RedirectResponse(f"/console/file?{urlencode({'vue': view, 'ok': flash})}", 303))
+
+
+@router.post("/file/{request_id}/prendre")
+def take(
+    request_id: int,
+    session: SessionDep,
+    user: CurrentConsoleUser,
+    csrf_token: Annotated[str, Form()] = "",
+    vue: Annotated[str, Form()] = "a-traiter",
+) -> Response:
+    """ "Je m'en occupe": the entry is the caller's (first come, first served)."""
+    user.check_csrf(csrf_token)
+    entry = _queue_entry(session, user, request_id)
+    taken = handoff_service.take_request(session, request=entry, user_id=user.user_id, now=utcnow())
+    return _back_to_queue("moi" if taken else vue, "pris" if taken else "deja-pris")
+
+
+@router.post("/file/{request_id}/clore")
+def close(
+    request_id: int,
+    session: SessionDep,
+    user: CurrentConsoleUser,
+    csrf_token: Annotated[str, Form()] = "",
+    vue: Annotated[str, Form()] = "a-traiter",
+) -> Response:
+    """ "Clore": the person needs nothing more from a human for now."""
+    user.check_csrf(csrf_token)
+    entry = _queue_entry(session, user, request_id)
+    closed = handoff_service.close_request(session, request=entry, user_id=user.user_id, now=utcnow())
+    return _back_to_queue(vue, "clos" if closed else "deja-clos")

@@ -1,0 +1,86 @@
+"""Who is using the console: the session cookie opened by api/accounts/console.py.
+
+Pages need a live session (otherwise 303 to the login page); forms post the session's own
+CSRF token (otherwise 403). The user becomes the same `Principal` as on the REST API, so
+the scoping rules are the same: another organisation's id is 404.
+"""
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from api.accounts import service as accounts_service
+from api.accounts.console import SESSION_COOKIE
+from api.auth import Principal
+from api.db import get_session, utcnow
+
+LOGIN_URL = "/console/login"
+
+
+class LoginRequired(Exception):
+    """No live console session: the page answers 303 to the login page."""
+
+
+class PageError(Exception):
+    """A page that cannot be shown: an HTML error page in French with this status."""
+
+    def __init__(self, status_code: int, title: str, message: str) -> None:
+        super().__init__(title)
+        self.status_code = status_code
+        self.title = title
+        self.message = message
+
+
+def not_found() -> PageError:
+    # The same answer for an id that does not exist and for another organisation's.
+    return PageError(404, "Page introuvable", "Cette page n'existe pas ou vous n'y avez pas accès.")
+
+
+def csrf_rejected() -> PageError:
+    return PageError(
+        403,
+        "Requête refusée",
+        "Le jeton de sécurité du formulaire est manquant ou invalide. Rechargez la page et réessayez.",
+    )
+
+
+@dataclass(frozen=True)
+class ConsoleUser:
+    principal: Principal
+    csrf_token: str
+
+    @property
+    def user_id(self) -> int:
+        return self.principal.user_id
+
+    @property
+    def email(self) -> str:
+        return self.principal.email
+
+    def check_csrf(self, token: str | None) -> None:
+        """403 unless the form carries this session's CSRF token."""
+        if not token or not hmac.compare_digest(token.encode(), self.csrf_token.encode()):
+            raise csrf_rejected()
+
+
+def console_user(request: Request, session: Annotated[Session, Depends(get_session)]) -> ConsoleUser:
+    """FastAPI dependency: the logged-in professional, or LoginRequired."""
+    secret = request.cookies.get(SESSION_COOKIE)
+    found = accounts_service.console_session_user(session, secret=secret, now=utcnow()) if secret else None
+    if found is None:
+        raise LoginRequired()
+    console_session, user = found
+    principal = Principal(
+        user_id=user.id,
+        email=user.email,
+        is_superadmin=user.is_superadmin,
+        roles=accounts_service.roles_of(session, user_id=user.id),
+        ip=request.client.host if request.client else None,
+    )
+    return ConsoleUser(principal=principal, csrf_token=console_session.csrf_token)
+
+
+CurrentConsoleUser = Annotated[ConsoleUser, Depends(console_user)]
