@@ -36,6 +36,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # The Twilio client logs each request's headers at INFO: costly and full of phone numbers.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     settings = get_settings()
     app = FastAPI(title="SPIE assistant gateway", lifespan=lifespan)
     install_error_handler(app)
