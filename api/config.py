@@ -44,7 +44,6 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 1.0
     outbox_max_attempts: int = 5
     invitation_slot_count: int = 4
-    invitation_horizon_days: int = 21
 
     @property
     def twilio_enabled(self) -> bool:

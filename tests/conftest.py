@@ -19,12 +19,14 @@ os.environ["SPIE_ENVIRONMENT"] = "test"
 os.environ["SPIE_RASA_URL"] = "http://127.0.0.1:9"
 os.environ["SPIE_RASA_TIMEOUT_SECONDS"] = "2"
 
+from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from alembic import command  # noqa: E402
 from alembic.config import Config  # noqa: E402
-from api.db import get_engine  # noqa: E402
+from api.db import get_engine, get_session  # noqa: E402
+from api.main import app  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,3 +63,18 @@ def session() -> Iterator[Session]:
         db.close()
         transaction.rollback()
         connection.close()
+
+
+@pytest.fixture
+def client(session: Session) -> Iterator[TestClient]:
+    """The API app answering on this test's session (rolled back at the end)."""
+
+    def _session() -> Iterator[Session]:
+        yield session
+        session.flush()
+
+    app.dependency_overrides[get_session] = _session
+    try:
+        yield TestClient(app)
+    finally:
+        app.dependency_overrides.pop(get_session, None)

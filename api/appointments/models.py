@@ -6,8 +6,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from api.agenda.models import Slot
 from api.db import Base, UTCDateTime, utcnow
 
-APPOINTMENT_STATUSES = ("unknown", "seen", "excused", "revoked", "noshow")
-
 
 class Appointment(Base):
     __tablename__ = "appointments"

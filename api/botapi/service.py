@@ -22,7 +22,6 @@ from api.botapi.schemas import (
     MoreSlotsResult,
     SlotChoiceResult,
 )
-from api.config import get_settings
 from api.handoffs import service as handoff_service
 from api.handoffs.expectations import expected_call_label
 from api.invitations import service as invitation_service
@@ -48,20 +47,13 @@ def appointment_view(appointment: Appointment, tz: ZoneInfo) -> AppointmentView:
 
 def _offer(session: Session, invitation: Invitation, slots: list[Slot], tz: ZoneInfo) -> str:
     """Make `slots` the person's current numbered list and return it as text."""
-    invitation.offered_slot_ids = [slot.id for slot in slots]
-    invitation.seen_slot_ids = list(dict.fromkeys([*invitation.seen_slot_ids, *invitation.offered_slot_ids]))
-    session.flush()
+    invitation_service.reoffer(session, invitation=invitation, slots=slots)
     return options_text([slot.start for slot in slots], tz)
 
 
 def _next_free(session: Session, invitation: Invitation, now: datetime, exclude: list[int]) -> list[Slot]:
-    return agenda_service.free_slots(
-        session,
-        motif_id=invitation.motif_id,
-        place_id=invitation.place_id,
-        now=now,
-        limit=get_settings().invitation_slot_count,
-        exclude_ids=exclude,
+    return invitation_service.offerable_slots(
+        session, motif_id=invitation.motif_id, place_id=invitation.place_id, now=now, exclude=exclude
     )
 
 

@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -47,7 +48,7 @@ def create_invitation(
     place = session.get(Place, place_id)
     if place is None or place.organisation_id != beneficiary.organisation_id:
         raise NotFound("place")
-    slots = _free(session, motif_id=motif_id, place_id=place_id, now=now)
+    slots = offerable_slots(session, motif_id=motif_id, place_id=place_id, now=now)
     if not slots:
         raise Conflict("no free slot for this motif and place")
 
@@ -78,7 +79,9 @@ def reoffer_after_revocation(session: Session, *, appointment: Appointment, now:
     if beneficiary.opted_out:
         return
     slot: Slot = appointment.slot
-    slots = _free(session, motif_id=slot.motif_id, place_id=slot.place_id, now=now, exclude=[slot.id])
+    slots = offerable_slots(
+        session, motif_id=slot.motif_id, place_id=slot.place_id, now=now, exclude=[slot.id]
+    )
     send_at = next_sending_time(organisation, now)
     if not slots:
         body = texts.REVOKED_NO_SLOT.format(date_label=date_label, time_label=time_label)
@@ -101,23 +104,33 @@ def open_move_offer(session: Session, *, appointment: Appointment, now: datetime
     beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=appointment.beneficiary_id)
     organisation = organisation_service.get_organisation(session, organisation_id=beneficiary.organisation_id)
     slot: Slot = appointment.slot
-    slots = _free(session, motif_id=slot.motif_id, place_id=slot.place_id, now=now, exclude=[slot.id])
+    slots = offerable_slots(
+        session, motif_id=slot.motif_id, place_id=slot.place_id, now=now, exclude=[slot.id]
+    )
     if slots:
         _open(session, beneficiary, organisation, slot.motif_id, slot.place_id, slots, now, move=appointment)
     return slots
 
 
-def _free(
-    session: Session, *, motif_id: int, place_id: int, now: datetime, exclude: list[int] | None = None
+def offerable_slots(
+    session: Session, *, motif_id: int, place_id: int, now: datetime, exclude: Sequence[int] = ()
 ) -> list[Slot]:
+    """The next free slots to put in a numbered list (as many as an offer holds)."""
     return agenda_service.free_slots(
         session,
         motif_id=motif_id,
         place_id=place_id,
         now=now,
         limit=get_settings().invitation_slot_count,
-        exclude_ids=exclude or [],
+        exclude_ids=exclude,
     )
+
+
+def reoffer(session: Session, *, invitation: Invitation, slots: Sequence[Slot]) -> None:
+    """Make `slots` the person's current numbered list (option 1 first)."""
+    invitation.offered_slot_ids = [slot.id for slot in slots]
+    invitation.seen_slot_ids = list(dict.fromkeys([*invitation.seen_slot_ids, *invitation.offered_slot_ids]))
+    session.flush()
 
 
 def _options(slots: list[Slot], organisation: Organisation) -> str:

@@ -5,8 +5,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base, UTCDateTime, utcnow
 
-SCHEDULED_KINDS = ("relance", "invitation_expiry", "reminder", "reminder_day_before")
-
 
 class ScheduledMessage(Base):
     """A message the system owes later. The database, not memory, holds what is due."""

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.agenda import service as agenda_service
 from api.agenda.labels import options_text
 from api.agenda.models import Motif
 from api.agenda.slot_choice import format_slot_label
@@ -22,6 +21,7 @@ from api.appointments.models import Appointment
 from api.beneficiaries.models import Beneficiary
 from api.carnet import service as carnet_service
 from api.config import get_settings
+from api.invitations import service as invitation_service
 from api.invitations.models import Invitation
 from api.messaging import outbox, texts
 from api.organisations.models import Organisation
@@ -249,17 +249,12 @@ def _compose(
     if row.kind == "invitation_expiry":
         return Composed(texts.INVITATION_EXPIRED.format(motif=motif.name))
     # Relance: offer what is free now (the first offer may have filled up).
-    slots = agenda_service.free_slots(
-        session,
-        motif_id=invitation.motif_id,
-        place_id=invitation.place_id,
-        now=now,
-        limit=get_settings().invitation_slot_count,
+    slots = invitation_service.offerable_slots(
+        session, motif_id=invitation.motif_id, place_id=invitation.place_id, now=now
     )
     if not slots:
         return None
-    invitation.offered_slot_ids = [slot.id for slot in slots]
-    invitation.seen_slot_ids = list(dict.fromkeys([*invitation.seen_slot_ids, *invitation.offered_slot_ids]))
+    invitation_service.reoffer(session, invitation=invitation, slots=slots)
     variables = {
         "first_name": beneficiary.first_name or "",
         "motif": motif.name,

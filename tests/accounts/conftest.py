@@ -1,14 +1,11 @@
 """An API client on the test session, and people with accounts in organisations."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from api.accounts import service as accounts_service
-from api.db import get_session
-from api.main import app
 from tests.accounts.factories import FAST_HASH, Account, make_account
 
 
@@ -16,19 +13,6 @@ from tests.accounts.factories import FAST_HASH, Account, make_account
 def _fast_password_hash(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     if "real_password_hash" not in request.keywords:
         monkeypatch.setattr(accounts_service, "_password_hash", FAST_HASH)
-
-
-@pytest.fixture
-def client(session: Session) -> Iterator[TestClient]:
-    def _session() -> Iterator[Session]:
-        yield session
-        session.flush()
-
-    app.dependency_overrides[get_session] = _session
-    try:
-        yield TestClient(app)
-    finally:
-        app.dependency_overrides.pop(get_session, None)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from tests.accounts.conftest import _fast_password_hash, account, client  # noqa: F401 (fixtures)
+from tests.accounts.conftest import _fast_password_hash, account  # noqa: F401 (fixtures)
 from tests.accounts.factories import PASSWORD, Account
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -12,7 +12,9 @@ from tests.e2e.system import ROOT, System
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="session")
+# Package scope: the processes stop before the other test folders run, so they do not
+# keep writing to the shared test database (SQLite locks) while unrelated tests run.
+@pytest.fixture(scope="package")
 def system(database_url: str) -> Iterator[System]:
     backend = "postgresql" if database_url.startswith("postgresql") else "sqlite"
     running = System(database_url, log_dir=ROOT / "test-artifacts" / f"e2e-{backend}")

@@ -1,29 +1,12 @@
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from api.accounts import service as accounts_service
-from api.db import get_session
-from api.main import app
 from api.offers import importer
 from tests.accounts.factories import FAST_HASH, make_account
 from tests.api import factories as f
 from tests.offers.rows import service_row, structure_row
-
-
-@pytest.fixture
-def client(session: Session) -> Iterator[TestClient]:
-    def _session() -> Iterator[Session]:
-        yield session
-        session.flush()
-
-    app.dependency_overrides[get_session] = _session
-    try:
-        yield TestClient(app)
-    finally:
-        app.dependency_overrides.pop(get_session, None)
 
 
 @pytest.fixture
