@@ -4,10 +4,14 @@ from fastapi import FastAPI
 
 from api.accounts.console import router as console_router
 from api.accounts.routes import router as accounts_router
+from api.agenda.routes import router as agenda_router
+from api.beneficiaries.import_routes import router as imports_router
 from api.botapi.routes import router as bot_router
 from api.console.routes import install_console
 from api.errors import install_error_handler
+from api.figures.routes import router as figures_router
 from api.offers.routes import router as offers_router
+from api.privacy.routes import router as privacy_router
 from api.routes import router as api_router
 
 
@@ -17,6 +21,8 @@ def create_app() -> FastAPI:
     app.include_router(api_router)
     app.include_router(bot_router)
     app.include_router(offers_router)
+    for area in (agenda_router, imports_router, figures_router, privacy_router):
+        app.include_router(area)
     app.include_router(accounts_router)
     app.include_router(console_router)
     install_console(app)  # the console's pages and its DSFR assets (fails to start without them)

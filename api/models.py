@@ -1,9 +1,9 @@
 """Imports every model so that Base.metadata knows all tables (Alembic, tests)."""
 
 from api.accounts.models import ApiToken, AuditLog, ConsoleSession, LoginAttempt, Membership, User
-from api.agenda.models import Motif, Place, Slot
+from api.agenda.models import Absence, Motif, OpeningPeriod, Place, Slot
 from api.appointments.models import Appointment
-from api.beneficiaries.models import Beneficiary
+from api.beneficiaries.models import Beneficiary, BeneficiaryImport
 from api.carnet.models import CarnetEntry
 from api.db import Base
 from api.handoffs.models import HandoffRequest
@@ -12,17 +12,21 @@ from api.messaging.models import DeliveryStatusEvent, InboundMessage, OutboxMess
 from api.offers.models import Service as OfferService
 from api.offers.models import Structure as OfferStructure
 from api.organisations.models import Organisation
+from api.privacy.models import ErasureRecord
 from api.scheduling.models import ScheduledMessage
 
 __all__ = [
+    "Absence",
     "ApiToken",
     "Appointment",
     "AuditLog",
     "Base",
     "Beneficiary",
+    "BeneficiaryImport",
     "CarnetEntry",
     "ConsoleSession",
     "DeliveryStatusEvent",
+    "ErasureRecord",
     "HandoffRequest",
     "InboundMessage",
     "Invitation",
@@ -31,6 +35,7 @@ __all__ = [
     "Motif",
     "OfferService",
     "OfferStructure",
+    "OpeningPeriod",
     "Organisation",
     "OutboxMessage",
     "Place",

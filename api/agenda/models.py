@@ -1,9 +1,9 @@
-from datetime import datetime
+from datetime import date, datetime, time
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from api.db import Base, UTCDateTime
+from api.db import Base, UTCDateTime, utcnow
 
 
 class Place(Base):
@@ -39,5 +39,46 @@ class Slot(Base):
     capacity: Mapped[int] = mapped_column(Integer, default=1)
     # Kept in the row so that booking is one conditional UPDATE on every backend.
     booked_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The plage d'ouverture this slot was generated from; None for a slot made by hand.
+    opening_period_id: Mapped[int | None] = mapped_column(ForeignKey("opening_periods.id"), index=True)
 
     place: Mapped[Place] = relationship(lazy="joined")
+
+
+class OpeningPeriod(Base):
+    """A plage d'ouverture: every `weekday`, from `start_time` to `end_time`, slots of the
+    motif's length at a place, between `valid_from` and `valid_until` (open-ended if None)."""
+
+    __tablename__ = "opening_periods"
+    __table_args__ = (
+        CheckConstraint("weekday >= 0 AND weekday <= 6", name="weekday_in_week"),
+        CheckConstraint("start_time < end_time", name="starts_before_end"),
+        CheckConstraint("capacity >= 1", name="capacity_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("places.id"))
+    motif_id: Mapped[int] = mapped_column(ForeignKey("motifs.id"))
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday, as date.weekday()
+    start_time: Mapped[time] = mapped_column(Time)  # local time of the organisation
+    end_time: Mapped[time] = mapped_column(Time)
+    capacity: Mapped[int] = mapped_column(Integer, default=1)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Absence(Base):
+    """A time when nobody receives: at one place, or at every place of the organisation."""
+
+    __tablename__ = "absences"
+    __table_args__ = (CheckConstraint("starts_at < ends_at", name="starts_before_end"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

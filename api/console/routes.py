@@ -6,14 +6,12 @@ organisation's id is 404, as on the REST API. Reading a carnet writes `carnet.re
 audit log, as `GET /api/beneficiaries/{id}/carnet` does.
 """
 
-from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
+from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,6 +21,7 @@ from api.beneficiaries.models import Beneficiary
 from api.carnet import service as carnet_service
 from api.carnet.models import CarnetEntry
 from api.console import labels, views
+from api.console.rendering import SessionDep, harden, page
 from api.console.session import (
     LOGIN_URL,
     ConsoleUser,
@@ -31,8 +30,8 @@ from api.console.session import (
     PageError,
     not_found,
 )
-from api.console.static import DSFR_URL, OWN_URL, mount_static
-from api.db import get_session, utcnow
+from api.console.static import mount_static
+from api.db import utcnow
 from api.handoffs import service as handoff_service
 from api.handoffs.models import HandoffRequest
 from api.messaging import outbox
@@ -40,9 +39,6 @@ from api.messaging.segments import count_segments, to_gsm7
 from api.organisations.models import Organisation
 
 router = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-templates.env.globals.update(dsfr=DSFR_URL, assets=OWN_URL)
-SessionDep = Annotated[Session, Depends(get_session)]
 
 MAX_MESSAGE_SEGMENTS = 3
 MAX_NOTE_LENGTH = 4000
@@ -54,34 +50,16 @@ FLASH = {  # ?ok=... after a form: (text, DSFR alert type)
     "clos": ("Demande close.", "success"),
     "deja-clos": ("Cette demande était déjà close.", "info"),
 }
-# DSFR's own styles use small inline SVG (data:) images; nothing else comes from elsewhere.
-CSP = (
-    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
-
-
-def harden(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def page(
-    request: Request, user: ConsoleUser | None, name: str, context: dict, *, status_code: int = 200
-) -> Response:
-    base = {"user": user, "csrf_token": user.csrf_token if user else ""}
-    response = templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
-    return harden(response)
 
 
 def install_console(app: FastAPI) -> None:
     """The console's pages, its assets, and its two answers: 303 to log in, HTML error pages."""
+    from api.console import agenda_pages, figures_pages, import_pages, privacy_pages
+
     mount_static(app)
     app.include_router(router)
+    for area in (agenda_pages, figures_pages, import_pages, privacy_pages):
+        app.include_router(area.router)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(_request: Request, _exc: LoginRequired) -> Response:

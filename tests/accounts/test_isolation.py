@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from api.accounts.models import ApiToken
 from api.db import utcnow
 from api.main import app
+from tests.accounts import isolation_agenda, isolation_figures, isolation_imports, isolation_privacy
 from tests.accounts.factories import Account
 from tests.accounts.world import Org, build_org
 
@@ -140,8 +141,19 @@ NARROWING: dict[tuple[str, str, str], Callable[[Ctx, int], Response]] = {
 }
 
 
-def _b_value(ctx: Ctx, param: str, method: str, path: str) -> int:
+# Each area keeps its own cases, and how to make a resource of organisation B for its new ids.
+AREAS = [isolation_agenda, isolation_figures, isolation_imports, isolation_privacy]
+B_IDS: dict[str, Callable[[Session, Org], int]] = {}
+for _area in AREAS:
+    CASES.update(_area.CASES)
+    NARROWING.update(_area.NARROWING)
+    B_IDS.update(_area.B_IDS)
+
+
+def _b_value(ctx: Ctx, param: str, session: Session) -> int:
     b = ctx.b
+    if param in B_IDS:
+        return B_IDS[param](session, b)
     if param == "token_id":
         return ctx.b.admin_token_id  # type: ignore[attr-defined]
     if param == "user_id":
@@ -192,10 +204,10 @@ def test_other_organisation_is_404_like_a_missing_one(
 ) -> None:
     a, b = world
     ctx = Ctx(client, a.admin if role == "admin" else a.agent, a, b)
-    method, path, param = key
+    _method, _path, param = key
     case = CASES[key]
     status_before = b.appointment.status
-    other = case(ctx, _b_value(ctx, param, method, path))
+    other = case(ctx, _b_value(ctx, param, session))
     missing = case(ctx, MISSING)
     # An agent may be refused first for their role in their own organisation (403): the same
     # answer for another organisation's id and for a missing one, so it reveals nothing either.

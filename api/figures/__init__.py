@@ -1,0 +1,1 @@
+"""Figures per organisation and period: invitations, bookings, attendance, SMS spent, barriers."""

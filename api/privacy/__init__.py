@@ -1,0 +1,1 @@
+"""RGPD: a person's data exported or erased on request, and purged after inactivity."""
