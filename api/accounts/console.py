@@ -1,4 +1,4 @@
-"""The professionals' console, first step: log in and out with a session cookie (pages come later).
+"""The professionals' console: log in and out with a session cookie, and the home page.
 
 The session lives in the `console_sessions` table; the cookie holds its secret (HttpOnly,
 SameSite=Lax, Secure outside development and test). The login form is protected against
@@ -8,6 +8,7 @@ CSRF by a double-submit cookie; forms of a logged-in session post the session's 
 import hmac
 import secrets
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -18,15 +19,20 @@ from sqlalchemy.orm import Session
 from api.accounts import service
 from api.accounts.models import ConsoleSession, User
 from api.config import get_settings
+from api.console.headers import harden
+from api.console.static import DSFR_URL, OWN_URL
 from api.db import get_session, utcnow
 
 SESSION_COOKIE = "spie_session"
 CSRF_COOKIE = "spie_csrf"
 COOKIE_PATH = "/console"
 LOGIN_CSRF_MAX_AGE = 2 * 3600
+CONSOLE_TEMPLATES = Path(__file__).resolve().parents[1] / "console" / "templates"
 
 router = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+# The console's base.html (DSFR header and footer) frames these pages too.
+templates = Jinja2Templates(directory=[Path(__file__).parent / "templates", CONSOLE_TEMPLATES])
+templates.env.globals.update(dsfr=DSFR_URL, assets=OWN_URL)
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
@@ -45,14 +51,6 @@ def _set_cookie(response: Response, name: str, value: str, max_age: int) -> None
         httponly=True,
         samesite="lax",
     )
-
-
-def _harden(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Content-Security-Policy"] = "default-src 'self'; frame-ancestors 'none'"
-    response.headers["Referrer-Policy"] = "same-origin"
-    return response
 
 
 def _client_ip(request: Request) -> str:
@@ -84,7 +82,7 @@ def _login_page(
         headers=headers,
     )
     _set_cookie(response, CSRF_COOKIE, csrf_token, LOGIN_CSRF_MAX_AGE)
-    return _harden(response)
+    return harden(response)
 
 
 def _same(a: str | None, b: str | None) -> bool:
@@ -132,7 +130,7 @@ def login(
     response = RedirectResponse("/console/", status_code=303)
     _set_cookie(response, SESSION_COOKIE, secret, int(service.CONSOLE_SESSION_LIFETIME.total_seconds()))
     response.delete_cookie(CSRF_COOKIE, path=COOKIE_PATH)
-    return _harden(response)
+    return harden(response)
 
 
 @router.post("/logout")
@@ -143,13 +141,11 @@ def logout(
     if found is not None:
         console_session, _user = found
         if not _same(csrf_token, console_session.csrf_token):
-            return _harden(
-                HTMLResponse("Requête refusée (jeton CSRF manquant ou invalide).", status_code=403)
-            )
+            return harden(HTMLResponse("Requête refusée (jeton CSRF manquant ou invalide).", status_code=403))
         service.close_console_session(session, console_session=console_session)
     response = RedirectResponse("/console/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
-    return _harden(response)
+    return harden(response)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -158,5 +154,10 @@ def home(request: Request, session: SessionDep) -> Response:
     if found is None:
         return RedirectResponse("/console/login", status_code=303)
     console_session, user = found
-    context = {"email": user.email, "csrf_token": console_session.csrf_token}
-    return _harden(templates.TemplateResponse(request, "home.html", context))
+    context = {
+        "user": SimpleNamespace(email=user.email),
+        "email": user.email,
+        "csrf_token": console_session.csrf_token,
+        "nav": "",
+    }
+    return harden(templates.TemplateResponse(request, "home.html", context))

@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
+from api.console.headers import harden
 from api.console.session import ConsoleUser
 from api.console.static import DSFR_URL, OWN_URL
 from api.db import get_session
@@ -15,21 +16,6 @@ from api.db import get_session
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals.update(dsfr=DSFR_URL, assets=OWN_URL)
 SessionDep = Annotated[Session, Depends(get_session)]
-
-# DSFR's own styles use small inline SVG (data:) images; nothing else comes from elsewhere.
-CSP = (
-    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
-
-
-def harden(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def page(

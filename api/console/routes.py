@@ -313,9 +313,7 @@ def queue(
 
 
 def _queue_entry(session: Session, user: ConsoleUser, request_id: int) -> HandoffRequest:
-    entry = session.scalar(
-        select(HandoffRequest).where(HandoffRequest.id == request_id, views.queue_scope(user.principal))
-    )
+    entry = handoff_service.find_visible(session, user=user.principal, request_id=request_id)
     if entry is None:
         raise not_found()
     return entry

@@ -17,6 +17,7 @@ from api.beneficiaries.models import Beneficiary
 from api.carnet import service as carnet_service
 from api.carnet.models import CarnetEntry
 from api.console import labels
+from api.handoffs import service as handoff_service
 from api.handoffs.models import HandoffRequest
 from api.handoffs.service import ACTIVE_STATES
 from api.messaging.models import OutboxMessage
@@ -313,14 +314,6 @@ class QueueRow:
     mine: bool
 
 
-def queue_scope(user: Principal):
-    """The entries a user may see: their organisations', and unknown numbers' for the operator."""
-    scope = HandoffRequest.organisation_id.in_(user.organisation_ids)
-    if user.is_superadmin:
-        scope = or_(scope, HandoffRequest.organisation_id.is_(None))
-    return scope
-
-
 def _view_clause(view: str, user_id: int):
     if view == "moi":
         return and_(HandoffRequest.state == "taken", HandoffRequest.taken_by_user_id == user_id)
@@ -336,7 +329,7 @@ def queue_counts(session: Session, *, user: Principal) -> dict[str, int]:
         view: session.scalar(
             select(func.count())
             .select_from(HandoffRequest)
-            .where(queue_scope(user), _view_clause(view, user.user_id))
+            .where(handoff_service.visible_to(user), _view_clause(view, user.user_id))
         )
         or 0
         for view in QUEUE_VIEWS
@@ -369,7 +362,7 @@ def list_queue(session: Session, *, user: Principal, view: str, limit: int = 200
         select(HandoffRequest, Beneficiary, Organisation)
         .outerjoin(Beneficiary, HandoffRequest.beneficiary_id == Beneficiary.id)
         .outerjoin(Organisation, HandoffRequest.organisation_id == Organisation.id)
-        .where(queue_scope(user), _view_clause(view, user.user_id))
+        .where(handoff_service.visible_to(user), _view_clause(view, user.user_id))
         .order_by(*order)
         .limit(limit)
     )

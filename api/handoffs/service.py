@@ -1,8 +1,9 @@
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
+from api.auth import Principal
 from api.beneficiaries.models import Beneficiary
 from api.carnet import service as carnet_service
 from api.handoffs.models import HandoffRequest
@@ -82,6 +83,18 @@ def _note_in_carnet(
         inbound_message_id=inbound_message_id,
         data={"reason": reason, "handoff_id": request.id},
     )
+
+
+def visible_to(user: Principal) -> ColumnElement[bool]:
+    """The entries a user may see: their organisations', and unknown numbers' for the operator."""
+    scope = HandoffRequest.organisation_id.in_(user.organisation_ids)
+    if user.is_superadmin:
+        scope = or_(scope, HandoffRequest.organisation_id.is_(None))
+    return scope
+
+
+def find_visible(session: Session, *, user: Principal, request_id: int) -> HandoffRequest | None:
+    return session.scalar(select(HandoffRequest).where(HandoffRequest.id == request_id, visible_to(user)))
 
 
 def list_requests(

@@ -12,10 +12,12 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.accounts.models import ApiToken
 from api.db import utcnow
+from api.handoffs.models import HandoffRequest
 from api.main import app
 from tests.accounts import isolation_agenda, isolation_figures, isolation_imports, isolation_privacy
 from tests.accounts.factories import Account
@@ -55,6 +57,12 @@ CASES: dict[tuple[str, str, str], Case] = {
     ),
     ("POST", "/api/appointments/{appointment_id}/reminders", "appointment_id"): lambda c, v: c.call(
         "POST", f"/api/appointments/{v}/reminders"
+    ),
+    ("POST", "/api/handoffs/{handoff_id}/take", "handoff_id"): lambda c, v: c.call(
+        "POST", f"/api/handoffs/{v}/take"
+    ),
+    ("POST", "/api/handoffs/{handoff_id}/close", "handoff_id"): lambda c, v: c.call(
+        "POST", f"/api/handoffs/{v}/close"
     ),
     ("DELETE", "/api/tokens/{token_id}", "token_id"): lambda c, v: c.call("DELETE", f"/api/tokens/{v}"),
     ("GET", "/api/organisations/{organisation_id}/members", "organisation_id"): lambda c, v: c.call(
@@ -158,6 +166,8 @@ def _b_value(ctx: Ctx, param: str, session: Session) -> int:
         return ctx.b.admin_token_id  # type: ignore[attr-defined]
     if param == "user_id":
         return b.admin.user.id
+    if param == "handoff_id":
+        return session.scalars(select(HandoffRequest.id).filter_by(organisation_id=b.organisation.id)).one()
     return {
         "organisation_id": b.organisation.id,
         "beneficiary_id": b.person.id,
@@ -207,6 +217,9 @@ def test_other_organisation_is_404_like_a_missing_one(
     _method, _path, param = key
     case = CASES[key]
     status_before = b.appointment.status
+    queue_before = session.scalars(
+        select(HandoffRequest.state).filter_by(organisation_id=b.organisation.id)
+    ).all()
     other = case(ctx, _b_value(ctx, param, session))
     missing = case(ctx, MISSING)
     # An agent may be refused first for their role in their own organisation (403): the same
@@ -215,6 +228,11 @@ def test_other_organisation_is_404_like_a_missing_one(
     assert (other.status_code, other.json()) == (missing.status_code, missing.json())
     session.refresh(b.appointment)
     assert b.appointment.status == status_before
+    session.expire_all()
+    queue_after = session.scalars(
+        select(HandoffRequest.state).filter_by(organisation_id=b.organisation.id)
+    ).all()
+    assert queue_after == queue_before
     revoked = session.query(ApiToken.revoked).filter_by(id=b.admin_token_id).scalar()  # type: ignore[attr-defined]
     assert revoked is False
 
