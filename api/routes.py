@@ -22,7 +22,7 @@ from api.auth import CurrentUser, Principal
 from api.barriers import service as barrier_service
 from api.barriers.schemas import BarrierRead
 from api.beneficiaries import service as beneficiary_service
-from api.beneficiaries.followup import followup_status
+from api.beneficiaries.followup import followup_statuses
 from api.beneficiaries.models import Beneficiary
 from api.beneficiaries.schemas import BeneficiaryCreate, BeneficiaryRead
 from api.carnet import service as carnet_service
@@ -139,22 +139,24 @@ def create_beneficiary(body: BeneficiaryCreate, session: SessionDep, user: Curre
     return beneficiary_service.create_beneficiary(session, **body.model_dump())
 
 
-def _with_status(session: Session, beneficiary) -> BeneficiaryRead:
-    read = BeneficiaryRead.model_validate(beneficiary)
-    read.followup_status = followup_status(session, beneficiary_id=beneficiary.id, now=utcnow())
-    return read
+def _with_statuses(session: Session, beneficiaries: list[Beneficiary]) -> list[BeneficiaryRead]:
+    statuses = followup_statuses(session, beneficiary_ids=[b.id for b in beneficiaries], now=utcnow())
+    reads = [BeneficiaryRead.model_validate(beneficiary) for beneficiary in beneficiaries]
+    for read in reads:
+        read.followup_status = statuses[read.id]
+    return reads
 
 
 @router.get("/beneficiaries", response_model=list[BeneficiaryRead], tags=["beneficiaries"])
 def list_beneficiaries(session: SessionDep, user: CurrentUser, organisation_id: int | None = None):
     organisations = _organisations(user, organisation_id)
     query = select(Beneficiary).where(Beneficiary.organisation_id.in_(organisations)).order_by(Beneficiary.id)
-    return [_with_status(session, beneficiary) for beneficiary in session.scalars(query)]
+    return _with_statuses(session, list(session.scalars(query)))
 
 
 @router.get("/beneficiaries/{beneficiary_id}", response_model=BeneficiaryRead, tags=["beneficiaries"])
 def get_beneficiary(beneficiary_id: int, session: SessionDep, user: CurrentUser):
-    return _with_status(session, _beneficiary(session, user, beneficiary_id))
+    return _with_statuses(session, [_beneficiary(session, user, beneficiary_id)])[0]
 
 
 @router.get("/beneficiaries/{beneficiary_id}/carnet", response_model=list[CarnetEntryRead], tags=["carnet"])

@@ -12,7 +12,7 @@ from api.accounts.models import User
 from api.agenda.models import Slot
 from api.agenda.slot_choice import format_slot_label
 from api.auth import Principal
-from api.beneficiaries.followup import followup_status
+from api.beneficiaries.followup import followup_statuses
 from api.beneficiaries.models import Beneficiary
 from api.carnet import service as carnet_service
 from api.carnet.models import CarnetEntry
@@ -138,7 +138,8 @@ def list_beneficiaries(
         query = query.where(needs_human_clause())
     found = list(session.execute(query))
     # The follow-up status is derived per person (api/beneficiaries/followup.py), then filtered.
-    statuses = [followup_status(session, beneficiary_id=row[0].id, now=now) for row in found]
+    by_id = followup_statuses(session, beneficiary_ids=[row[0].id for row in found], now=now)
+    statuses = [by_id[row[0].id] for row in found]
     matching = [
         (row, code) for row, code in zip(found, statuses, strict=True) if not status or code == status
     ]
