@@ -3,9 +3,10 @@
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Row, func, select
 from sqlalchemy.orm import Session
 
+from api.agenda.models import Slot
 from api.appointments.models import Appointment
 from api.invitations.models import Invitation
 
@@ -25,11 +26,11 @@ def followup_status(session: Session, *, beneficiary_id: int, now: datetime) -> 
 
 def followup_statuses(session: Session, *, beneficiary_ids: Sequence[int], now: datetime) -> dict[int, str]:
     """The follow-up status of many people in two queries (a list of thousands stays fast)."""
-    invitations: dict[int, Invitation] = {}
-    appointments: dict[int, Appointment] = {}
+    invitations: dict[int, Row] = {}
+    appointments: dict[int, Row] = {}
     for chunk in _chunks(list(beneficiary_ids)):
-        invitations.update(_latest(session, Invitation, Invitation.kind == "invitation", chunk))
-        appointments.update(_latest(session, Appointment, None, chunk))
+        invitations.update(_latest_invitations(session, chunk))
+        appointments.update(_latest_appointments(session, chunk))
     return {
         beneficiary_id: _status(invitations.get(beneficiary_id), appointments.get(beneficiary_id), now)
         for beneficiary_id in beneficiary_ids
@@ -41,22 +42,48 @@ def _chunks(ids: list[int], size: int = 5000) -> Iterator[list[int]]:
         yield ids[start : start + size]
 
 
-def _latest(session: Session, model, condition, beneficiary_ids: list[int]) -> dict[int, object]:
-    """Each person's newest row of `model` (by created_at, then id)."""
-    rank = (
+def _newest_first(model) -> ColumnElement[int]:
+    return (
         func.row_number()
         .over(partition_by=model.beneficiary_id, order_by=(model.created_at.desc(), model.id.desc()))
         .label("rank")
     )
-    where = [model.beneficiary_id.in_(beneficiary_ids)]
-    if condition is not None:
-        where.append(condition)
-    ranked = select(model.id, rank).where(*where).subquery()
-    newest = select(model).join(ranked, model.id == ranked.c.id).where(ranked.c.rank == 1)
-    return {row.beneficiary_id: row for row in session.scalars(newest)}
 
 
-def _status(invitation: Invitation | None, appointment: Appointment | None, now: datetime) -> str:
+def _latest_invitations(session: Session, beneficiary_ids: list[int]) -> dict[int, Row]:
+    ranked = (
+        select(
+            Invitation.beneficiary_id,
+            Invitation.status,
+            Invitation.created_at,
+            Invitation.expires_at,
+            _newest_first(Invitation),
+        )
+        .where(Invitation.beneficiary_id.in_(beneficiary_ids), Invitation.kind == "invitation")
+        .subquery()
+    )
+    rows = session.execute(select(ranked).where(ranked.c.rank == 1))
+    return {row.beneficiary_id: row for row in rows}
+
+
+def _latest_appointments(session: Session, beneficiary_ids: list[int]) -> dict[int, Row]:
+    ranked = (
+        select(
+            Appointment.beneficiary_id,
+            Appointment.status,
+            Appointment.created_at,
+            Slot.start,
+            _newest_first(Appointment),
+        )
+        .join(Slot, Appointment.slot_id == Slot.id)
+        .where(Appointment.beneficiary_id.in_(beneficiary_ids))
+        .subquery()
+    )
+    rows = session.execute(select(ranked).where(ranked.c.rank == 1))
+    return {row.beneficiary_id: row for row in rows}
+
+
+def _status(invitation: Row | None, appointment: Row | None, now: datetime) -> str:
     invitation_is_newer = invitation is not None and (
         appointment is None or invitation.created_at > appointment.created_at
     )
@@ -67,5 +94,5 @@ def _status(invitation: Invitation | None, appointment: Appointment | None, now:
     if appointment is None:
         return "not_invited"
     if appointment.status == "unknown":
-        return "rdv_pending" if appointment.slot.start > now else "rdv_needs_status_update"
+        return "rdv_pending" if appointment.start > now else "rdv_needs_status_update"
     return APPOINTMENT_TO_STATUS[appointment.status]

@@ -121,8 +121,7 @@ def list_beneficiaries(
 ) -> BeneficiaryPage:
     """The people of these organisations, by name, filtered; their follow-up status computed."""
     query = (
-        select(Beneficiary, Organisation.name)
-        .join(Organisation, Beneficiary.organisation_id == Organisation.id)
+        select(Beneficiary.id)
         .where(Beneficiary.organisation_id.in_(organisation_ids))
         .order_by(
             func.lower(func.coalesce(Beneficiary.last_name, "")),
@@ -136,18 +135,26 @@ def list_beneficiaries(
         query = query.where(barrier_clause(barrier_group))
     if needs_human:
         query = query.where(needs_human_clause())
-    found = list(session.execute(query))
-    # The follow-up status is derived per person (api/beneficiaries/followup.py), then filtered.
-    by_id = followup_statuses(session, beneficiary_ids=[row[0].id for row in found], now=now)
-    statuses = [by_id[row[0].id] for row in found]
+    found = list(session.scalars(query))
+    # The follow-up status is derived (api/beneficiaries/followup.py), then filtered; only the
+    # page shown is loaded whole.
+    statuses = followup_statuses(session, beneficiary_ids=found, now=now)
     matching = [
-        (row, code) for row, code in zip(found, statuses, strict=True) if not status or code == status
+        beneficiary_id for beneficiary_id in found if not status or statuses[beneficiary_id] == status
     ]
     total = len(matching)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
-    shown = matching[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    ids = [row[0].id for row, _code in shown]
+    ids = matching[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    loaded = {
+        beneficiary.id: (beneficiary, organisation_name)
+        for beneficiary, organisation_name in session.execute(
+            select(Beneficiary, Organisation.name)
+            .join(Organisation, Beneficiary.organisation_id == Organisation.id)
+            .where(Beneficiary.id.in_(ids))
+        )
+    }
+    shown = [(loaded[beneficiary_id], statuses[beneficiary_id]) for beneficiary_id in ids]
     waiting = set(
         session.scalars(
             select(HandoffRequest.beneficiary_id).where(
