@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 1.0
     outbox_max_attempts: int = 5
     invitation_slot_count: int = 4
+    # How far ahead slots are generated from the plages d'ouverture (api/agenda/openings.py).
+    slot_horizon_days: int = 56
     # RGPD: people with no activity for this long are erased by the retention job.
     retention_months: int = 24
 

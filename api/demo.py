@@ -1,14 +1,15 @@
-"""Loads demo data: one département, two places, a motif, slots over the next two weeks.
+"""Loads demo data: one département, two places, a motif, weekly plages d'ouverture and their slots.
 
 Idempotent: does nothing if the demo organisation exists. Run: python -m api.demo
 """
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.accounts.demo import load_demo_accounts
+from api.agenda import openings
 from api.agenda import service as agenda_service
 from api.beneficiaries import service as beneficiary_service
 from api.db import session_scope, utcnow
@@ -19,7 +20,15 @@ from api.organisations.models import Organisation
 
 DEMO_ORGANISATION = "Département de la Drôme"
 DEMO_PHONE = "+33612345678"
-SLOT_TIMES = (time(9, 0), time(10, 30), time(14, 0), time(15, 30))
+# (weekday, place, hours): mornings in Valence, some afternoons in Romans; 45-minute appointments.
+PLAGES = (
+    (0, "valence", (time(9, 0), time(12, 0))),
+    (1, "valence", (time(9, 0), time(12, 0))),
+    (1, "romans", (time(14, 0), time(16, 15))),
+    (2, "valence", (time(9, 0), time(12, 0))),
+    (3, "romans", (time(14, 0), time(16, 15))),
+    (4, "valence", (time(9, 0), time(12, 0))),
+)
 
 
 def load_demo(session: Session, *, now: datetime) -> bool:
@@ -50,15 +59,19 @@ def load_demo(session: Session, *, now: datetime) -> bool:
     motif = agenda_service.create_motif(
         session, organisation_id=organisation.id, name="Orientation RSA", duration_minutes=45
     )
+    # Plages d'ouverture, Monday to Friday: slots are generated from them (api/agenda/openings.py).
     today = now.astimezone(tz).date()
-    for offset in range(1, 15):
-        day = today + timedelta(days=offset)
-        if day.weekday() >= 5:
-            continue
-        for index, slot_time in enumerate(SLOT_TIMES):
-            place = valence if (offset + index) % 3 else romans
-            start = datetime.combine(day, slot_time, tzinfo=tz)
-            agenda_service.create_slot(session, place_id=place.id, motif_id=motif.id, start=start)
+    for weekday, place, hours in PLAGES:
+        openings.create_opening_period(
+            session,
+            place_id=(valence if place == "valence" else romans).id,
+            motif_id=motif.id,
+            weekday=weekday,
+            start_time=hours[0],
+            end_time=hours[1],
+            valid_from=today,
+            now=now,
+        )
     marie = beneficiary_service.create_beneficiary(
         session,
         organisation_id=organisation.id,

@@ -1,5 +1,195 @@
-"""REST API of agendas: plages d'ouverture (slot generation), absences, the appointments of a day or week."""
+"""REST API of agendas: plages d'ouverture (slot generation), absences, the appointments of a day or week.
 
-from fastapi import APIRouter
+Access (docs/access.md): reading is for members of the organisation; creating, changing and
+deleting plages and absences is for its admins (403 for an agent). Another organisation's
+plage, absence, place, motif or organisation id is 404, as a missing one.
 
-router = APIRouter(prefix="/api")
+Generation is `POST /api/opening-periods/{id}/generate`, one plage at a time: a plage is what a
+professional creates and changes, and the daily job (bot/scheduler.py) already covers every
+plage of every organisation. Creating or changing a plage generates its slots at once anyway;
+this endpoint is for after a longer horizon or a lifted holiday.
+"""
+
+from datetime import date
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.agenda import absences as absence_service
+from api.agenda import day_view, openings
+from api.agenda.models import Absence, OpeningPeriod, Place
+from api.agenda.schemas import (
+    AbsenceCreate,
+    AbsenceCreatedRead,
+    AbsenceRead,
+    AgendaAppointmentRead,
+    GenerationRead,
+    OpeningPeriodChangeRead,
+    OpeningPeriodCreate,
+    OpeningPeriodRead,
+    OpeningPeriodUpdate,
+    WithdrawalRead,
+)
+from api.auth import CurrentUser, Principal
+from api.db import get_session, utcnow
+from api.errors import NotFound
+from api.organisations.models import Organisation
+
+router = APIRouter(prefix="/api", tags=["agenda"])
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def _organisations(user: Principal, organisation_id: int | None) -> list[int]:
+    if organisation_id is None:
+        return user.organisation_ids
+    user.require_member(organisation_id)
+    return [organisation_id]
+
+
+def _period(session: Session, user: Principal, opening_period_id: int, *, admin: bool) -> OpeningPeriod:
+    period = session.get(OpeningPeriod, opening_period_id)
+    if period is None or not user.is_member(period.organisation_id):
+        raise NotFound("opening period")
+    if admin:
+        user.require_admin(period.organisation_id)
+    return period
+
+
+def _withdrawal(session: Session, withdrawal: openings.Withdrawal) -> dict:
+    return {
+        "slots_removed": withdrawal.slots_removed,
+        "slots_closed": withdrawal.slots_closed,
+        "appointments_to_move": [row.read() for row in day_view.describe(session, withdrawal.to_move)],
+    }
+
+
+def _change(session: Session, change: openings.Change) -> OpeningPeriodChangeRead:
+    return OpeningPeriodChangeRead(
+        **OpeningPeriodRead.model_validate(change.period).model_dump(),
+        slots_created=change.slots_created,
+        **_withdrawal(session, change.withdrawal),
+    )
+
+
+# --------------------------------------------------------------------------- plages d'ouverture
+
+
+@router.post("/opening-periods", response_model=OpeningPeriodChangeRead, status_code=201)
+def create_opening_period(body: OpeningPeriodCreate, session: SessionDep, user: CurrentUser):
+    """A weekly plage; its slots up to the horizon are generated at once (`slots_created`)."""
+    place = session.get(Place, body.place_id)
+    if place is None or not user.is_member(place.organisation_id):
+        raise NotFound("place")
+    user.require_admin(place.organisation_id)
+    # The motif must be of the place's organisation (404 otherwise): checked by the service.
+    change = openings.create_opening_period(session, **body.model_dump(), now=utcnow())
+    return _change(session, change)
+
+
+@router.get("/opening-periods", response_model=list[OpeningPeriodRead])
+def list_opening_periods(session: SessionDep, user: CurrentUser, organisation_id: int | None = None):
+    query = (
+        select(OpeningPeriod)
+        .where(OpeningPeriod.organisation_id.in_(_organisations(user, organisation_id)))
+        .order_by(OpeningPeriod.weekday, OpeningPeriod.start_time, OpeningPeriod.id)
+    )
+    return list(session.scalars(query))
+
+
+@router.patch("/opening-periods/{opening_period_id}", response_model=OpeningPeriodChangeRead)
+def update_opening_period(
+    opening_period_id: int, body: OpeningPeriodUpdate, session: SessionDep, user: CurrentUser
+):
+    """Fields sent are changed (`valid_until: null` removes the end). Slots no longer in the
+    plage are deleted, or closed when someone holds them (`appointments_to_move`)."""
+    period = _period(session, user, opening_period_id, admin=True)
+    changes = body.model_dump(include=body.model_fields_set)
+    for name in ("start_time", "end_time", "capacity"):
+        if changes.get(name, 0) is None:
+            changes.pop(name)
+    return _change(
+        session, openings.update_opening_period(session, period=period, changes=changes, now=utcnow())
+    )
+
+
+@router.delete("/opening-periods/{opening_period_id}", response_model=WithdrawalRead)
+def delete_opening_period(opening_period_id: int, session: SessionDep, user: CurrentUser):
+    """The plage goes; its future free slots too. Booked appointments stay and are listed to move."""
+    period = _period(session, user, opening_period_id, admin=True)
+    withdrawal = openings.delete_opening_period(session, period=period, now=utcnow())
+    return WithdrawalRead(**_withdrawal(session, withdrawal))
+
+
+@router.post("/opening-periods/{opening_period_id}/generate", response_model=GenerationRead)
+def generate_slots(opening_period_id: int, session: SessionDep, user: CurrentUser):
+    """Create the plage's missing slots up to the horizon (idempotent)."""
+    period = _period(session, user, opening_period_id, admin=True)
+    return GenerationRead(slots_created=openings.generate(session, period=period, now=utcnow()))
+
+
+# --------------------------------------------------------------------------- absences
+
+
+@router.post("/absences", response_model=AbsenceCreatedRead, status_code=201)
+def create_absence(body: AbsenceCreate, session: SessionDep, user: CurrentUser):
+    """Free slots inside the absence are deleted; booked ones stay, listed in `appointments_to_move`."""
+    user.require_admin(body.organisation_id)
+    # The place must be of that organisation (404 otherwise): checked by the service.
+    absence, withdrawal = absence_service.create_absence(session, **body.model_dump(), now=utcnow())
+    withdrawn = _withdrawal(session, withdrawal)
+    return AbsenceCreatedRead(
+        **AbsenceRead.model_validate(absence).model_dump(),
+        slots_removed=withdrawn["slots_removed"],
+        appointments_to_move=withdrawn["appointments_to_move"],
+    )
+
+
+@router.get("/absences", response_model=list[AbsenceRead])
+def list_absences(
+    session: SessionDep, user: CurrentUser, organisation_id: int | None = None, include_past: bool = False
+):
+    """Absences not over yet (every one with `include_past`), soonest first."""
+    return absence_service.list_absences(
+        session,
+        organisation_ids=_organisations(user, organisation_id),
+        ending_after=None if include_past else utcnow(),
+    )
+
+
+@router.delete("/absences/{absence_id}", response_model=GenerationRead)
+def delete_absence(absence_id: int, session: SessionDep, user: CurrentUser):
+    """Lift an absence: the plages get their slots back at once (`slots_created`)."""
+    absence = session.get(Absence, absence_id)
+    if absence is None or not user.is_member(absence.organisation_id):
+        raise NotFound("absence")
+    user.require_admin(absence.organisation_id)
+    return GenerationRead(
+        slots_created=absence_service.delete_absence(session, absence=absence, now=utcnow())
+    )
+
+
+# --------------------------------------------------------------------------- the day's appointments
+
+
+@router.get("/agenda", response_model=list[AgendaAppointmentRead])
+def agenda(
+    session: SessionDep,
+    user: CurrentUser,
+    organisation_id: int | None = None,
+    day: date | None = None,
+    days: Annotated[int, Query(ge=1, le=7, description="1: the day; 7: the week from that day")] = 1,
+):
+    """Appointments (every status) starting on that local day or the `days` from it; today by default."""
+    rows: list[day_view.AgendaRow] = []
+    now = utcnow()
+    for org_id in _organisations(user, organisation_id):
+        organisation = session.get(Organisation, org_id)
+        assert organisation is not None
+        tz = ZoneInfo(organisation.time_zone)
+        start, end = day_view.local_days(day or now.astimezone(tz).date(), days, tz)
+        rows += day_view.appointments_between(session, organisation_id=org_id, start=start, end=end)
+    rows.sort(key=lambda row: (row.slot.start, row.appointment.id))
+    return [row.read() for row in rows]

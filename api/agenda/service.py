@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from api.agenda.absences import slot_is_open_clause
 from api.agenda.models import Motif, Place, Slot
 from api.errors import Invalid, NotFound
 
@@ -68,6 +69,7 @@ def free_slots(
         .where(Slot.motif_id == motif_id)
         .where(Slot.start > now + MIN_NOTICE)
         .where(Slot.booked_count < Slot.capacity)
+        .where(slot_is_open_clause())  # nobody receives during an absence
         .order_by(Slot.start, Slot.id)
         .limit(limit)
     )
@@ -91,6 +93,7 @@ def take_place(session: Session, *, slot_id: int, now: datetime) -> bool:
         .where(Slot.id == slot_id)
         .where(Slot.booked_count < Slot.capacity)
         .where(Slot.start > now + MIN_NOTICE)
+        .where(slot_is_open_clause())
         .values(booked_count=Slot.booked_count + 1)
         .execution_options(synchronize_session="fetch")
     )

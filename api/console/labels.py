@@ -114,3 +114,21 @@ EVENTS = {
     "note": "Note",
     **APPOINTMENT_EVENTS,
 }
+
+# Appointment statuses (api/appointments/models.py) on the agenda pages, with a DSFR badge colour.
+APPOINTMENT_STATUSES: dict[str, tuple[str, str]] = {
+    "unknown": ("À venir", "fr-badge--info"),
+    "seen": ("Vu", "fr-badge--success"),
+    "noshow": ("Absent non excusé", "fr-badge--error"),
+    "excused": ("Excusé", "fr-badge--new"),
+    "revoked": ("Annulé par nous", "fr-badge--new"),
+}
+# A past appointment whose attendance nobody recorded yet.
+APPOINTMENT_TO_RECORD = ("Présence à renseigner", "fr-badge--warning")
+# The attendance buttons (appointments.service.ATTENDANCE_STATUSES).
+ATTENDANCE_BUTTONS = {
+    "seen": "Vu",
+    "noshow": "Absent non excusé",
+    "excused": "Excusé",
+    "revoked": "Annulé par nous",
+}
