@@ -1,5 +1,123 @@
-"""REST API of CSV imports of beneficiaries and bulk invitations."""
+"""REST API of CSV imports of beneficiaries and bulk invitations.
 
-from fastapi import APIRouter
+Both are the work of any member of the organisation (agent or admin), as creating and inviting
+one person is. Another organisation's id is 404, as a missing one; in a bulk invitation a single
+id that is not the caller's refuses the whole request with that same 404 (nothing is sent, and
+the answer cannot tell a foreign person from a missing one).
+"""
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Response
+from sqlalchemy.orm import Session
+
+from api.agenda.models import Motif, Place
+from api.auth import CurrentUser, Principal
+from api.beneficiaries import csv_file, csv_import
+from api.beneficiaries.models import BeneficiaryImport
+from api.beneficiaries.schemas import (
+    BeneficiaryImportForm,
+    BeneficiaryImportRead,
+    BeneficiaryImportReport,
+    BulkInvitationCreate,
+    BulkInvitationOutcome,
+    BulkInvitationRead,
+)
+from api.db import get_session, utcnow
+from api.errors import Invalid, NotFound
+from api.invitations import bulk
 
 router = APIRouter(prefix="/api")
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def _import(session: Session, user: Principal, import_id: int) -> BeneficiaryImport:
+    job = session.get(BeneficiaryImport, import_id)
+    if job is None or not user.is_member(job.organisation_id):
+        raise NotFound("import")
+    return job
+
+
+def _mapping(raw: str | None) -> dict[str, str] | None:
+    if raw is None or not raw.strip():
+        return None
+    try:
+        mapping = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise Invalid("mapping must be a JSON object") from exc
+    if not isinstance(mapping, dict) or not all(
+        isinstance(key, str) and isinstance(value, str) for key, value in mapping.items()
+    ):
+        raise Invalid("mapping must be a JSON object of strings: our field -> the file's column title")
+    return mapping
+
+
+@router.post(
+    "/beneficiary-imports", response_model=BeneficiaryImportRead, status_code=202, tags=["beneficiaries"]
+)
+def create_import(
+    form: Annotated[BeneficiaryImportForm, File()],  # File(): multipart/form-data in the OpenAPI
+    background: BackgroundTasks,
+    response: Response,
+    session: SessionDep,
+    user: CurrentUser,
+):
+    """Upload a CSV file of people; it is imported in the background (follow it with GET)."""
+    user.require_member(form.organisation_id)
+    raw = form.file.file.read(csv_file.MAX_BYTES + 1)
+    job = csv_import.create_import(
+        session,
+        organisation_id=form.organisation_id,
+        filename=form.file.filename or "",
+        raw=raw,
+        user_id=user.user_id,
+        mapping=_mapping(form.mapping),
+    )
+    # Runs once the response is sent and the request's transaction committed.
+    background.add_task(csv_import.run_import, job.id)
+    response.headers["Location"] = f"/api/beneficiary-imports/{job.id}"
+    return job
+
+
+@router.get("/beneficiary-imports", response_model=list[BeneficiaryImportRead], tags=["beneficiaries"])
+def list_imports(session: SessionDep, user: CurrentUser, organisation_id: int | None = None):
+    """The latest 50 imports of the caller's organisations (or of one), newest first."""
+    if organisation_id is not None:
+        user.require_member(organisation_id)
+    organisations = [organisation_id] if organisation_id is not None else user.organisation_ids
+    return csv_import.list_imports(session, organisation_ids=organisations)
+
+
+@router.get(
+    "/beneficiary-imports/{import_id}", response_model=BeneficiaryImportReport, tags=["beneficiaries"]
+)
+def get_import(import_id: int, session: SessionDep, user: CurrentUser):
+    """Progress and, row by row, what could not be imported."""
+    return _import(session, user, import_id)
+
+
+@router.post("/invitations/bulk", response_model=BulkInvitationRead, tags=["invitations"])
+def invite_selection(body: BulkInvitationCreate, session: SessionDep, user: CurrentUser):
+    """Invite several people to one motif; each result says invited, or skipped and why."""
+    motif = session.get(Motif, body.motif_id)
+    if motif is None or not user.is_member(motif.organisation_id):
+        raise NotFound("motif")
+    place = None
+    if body.place_id is not None:
+        place = session.get(Place, body.place_id)
+        if place is None or place.organisation_id != motif.organisation_id:
+            raise NotFound("place")
+    people = bulk.select_people(session, ids=body.beneficiary_ids, organisation_ids=user.organisation_ids)
+    outcomes = bulk.invite_many(session, beneficiaries=people, motif=motif, place=place, now=utcnow())
+    results = [
+        BulkInvitationOutcome(
+            beneficiary_id=outcome.beneficiary_id,
+            result="invited" if outcome.invited else "skipped",
+            invitation_id=outcome.invitation_id,
+            reason=outcome.reason,
+        )
+        for outcome in outcomes
+    ]
+    invited = sum(1 for outcome in outcomes if outcome.invited)
+    return BulkInvitationRead(invited=invited, skipped=len(outcomes) - invited, results=results)
