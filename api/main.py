@@ -1,5 +1,7 @@
 """The API process: REST API for professionals and internal endpoints for the bot."""
 
+import logging
+
 from fastapi import FastAPI
 
 from api.accounts.console import router as console_router
@@ -11,11 +13,14 @@ from api.console.routes import install_console
 from api.errors import install_error_handler
 from api.figures.routes import router as figures_router
 from api.offers.routes import router as offers_router
+from api.privacy import log_masking
 from api.privacy.routes import router as privacy_router
 from api.routes import router as api_router
 
 
 def create_app() -> FastAPI:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    log_masking.install()  # no phone number in any log line, uvicorn's access log included
     app = FastAPI(title="SPIE assistant API", version="0.1.0")
     install_error_handler(app)
     app.include_router(api_router)

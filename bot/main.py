@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from api.config import get_settings
 from api.errors import install_error_handler
+from api.privacy import log_masking
 from bot import simulator, twilio_webhooks
 from bot.inbound import InboundProcessor
 from bot.outbox.dispatcher import OutboxDispatcher
@@ -36,6 +37,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    log_masking.install()  # no phone number in any log line, uvicorn's access log included
     # The Twilio client logs each request's headers at INFO: costly and full of phone numbers.
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     settings = get_settings()
