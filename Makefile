@@ -5,7 +5,7 @@ RASA := .venv-rasa/bin/rasa
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: run test test-sqlite test-postgres setup model migrate demo validate lint clean \
-	bench bench-slot-choice bench-conversations bench-reminders bench-console
+	bench bench-slot-choice bench-conversations bench-reminders bench-console bench-figures
 
 run: setup model migrate demo node_modules/.installed
 	@echo "Simulator: http://127.0.0.1:8001/simulateur   API docs: http://127.0.0.1:8000/docs"
@@ -58,7 +58,7 @@ lint: setup
 	.venv/bin/ruff check api bot tests benchmarks
 
 # Speed and memory, measured on the running system (never in tests). Each prints its figures.
-bench: bench-slot-choice bench-conversations bench-reminders bench-console
+bench: bench-slot-choice bench-conversations bench-reminders bench-console bench-figures
 
 bench-slot-choice: setup
 	$(APP_PY) benchmarks/bench_slot_choice.py
@@ -75,6 +75,11 @@ bench-reminders: setup
 bench-console: setup
 	scripts/ensure-services.sh
 	$(APP_PY) benchmarks/bench_console_list.py
+
+bench-figures: setup
+	scripts/ensure-services.sh
+	$(APP_PY) benchmarks/bench_figures.py --db sqlite
+	$(APP_PY) benchmarks/bench_figures.py --db postgresql
 
 clean:
 	rm -rf .venv .venv-rasa node_modules models var

@@ -8,8 +8,11 @@ import signal
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from api.agenda.openings import generate_all
+from api.beneficiaries.csv_import import ImportWatch, resume_imports
 from api.config import get_settings
 from api.db import session_scope, utcnow
+from api.privacy import log_masking, retention
 from api.scheduling.sweep import sweep
 from bot.outbox.dispatcher import OutboxDispatcher
 from bot.outbox.senders import make_sender
@@ -26,8 +29,28 @@ def sweep_once() -> None:
         )
 
 
+def generate_slots_once() -> None:
+    """Daily: the plages d'ouverture get their slots up to the horizon (idempotent)."""
+    with session_scope() as session:
+        created = generate_all(session, utcnow())
+        session.commit()
+    log.info("slot generation: %d slots created", created)
+
+
+_import_watch = ImportWatch()
+
+
+def resume_imports_once() -> None:
+    """CSV imports whose API process stopped mid-file are finished here; stale drafts deleted."""
+    with session_scope() as session:
+        resumed = resume_imports(session, now=utcnow(), watch=_import_watch)
+    if resumed:
+        log.info("imports resumed: %s", resumed)
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    log_masking.install()  # no phone number in any log line
     # The Twilio client logs ~10 INFO lines per request (URL, headers); apscheduler 2 per job run.
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
@@ -43,6 +66,12 @@ def main() -> None:
         dispatcher.dispatch_sync, "interval", seconds=settings.outbox_poll_seconds, id="outbox", **common
     )
     scheduler.add_job(dispatcher.release_stale_claims, "interval", minutes=1, id="stale-claims")
+    scheduler.add_job(resume_imports_once, "interval", minutes=1, id="imports", **common)
+    scheduler.add_job(generate_slots_once, "interval", hours=24, id="slot-generation", **common)
+    # RGPD: people inactive for SPIE_RETENTION_MONTHS are erased, every night at 02:30 UTC.
+    scheduler.add_job(
+        retention.run_daily, "cron", hour=2, minute=30, id="retention", coalesce=True, misfire_grace_time=3600
+    )
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     log.info("scheduler started")
     try:

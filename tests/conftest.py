@@ -54,8 +54,13 @@ def _schema() -> None:
 
 @pytest.fixture
 def session() -> Iterator[Session]:
+    """Code under test may commit: its commits stay inside this transaction, rolled back at the end."""
     connection = get_engine().connect()
     transaction = connection.begin()
+    if connection.dialect.name == "sqlite":
+        # pysqlite begins lazily: without this, the session's first SAVEPOINT would open the
+        # transaction itself and its RELEASE (a session.commit()) would commit for real.
+        connection.exec_driver_sql("BEGIN")
     db = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
     try:
         yield db

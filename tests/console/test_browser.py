@@ -10,12 +10,14 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import Agenda
+from tests.e2e.conftest import Agenda, new_mobile
 from tests.e2e.system import ROOT, System, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -259,6 +261,168 @@ def test_a_professional_reads_the_conversation_answers_and_works_the_queue(syste
     except Exception:
         console.shot("echec")  # what the browser showed when the test failed
         (SHOTS / "echec.html").write_text(page.content(), encoding="utf-8")
+        raise
+    finally:
+        console.close()
+
+
+ADMIN_EMAIL = "admin.console@drome.test"
+
+
+def _local_today(tz: str) -> str:
+    return datetime.now(ZoneInfo(tz)).date().isoformat()
+
+
+def test_an_admin_sets_the_agenda_imports_invites_marks_attendance_reads_figures_and_erases(
+    system: System, browser, console_database: str
+) -> None:
+    agenda = Agenda(system, slots=0)
+    organisation_id = agenda.organisation["id"]
+    password = uuid.uuid4().hex
+    system.api.post(
+        f"/api/organisations/{organisation_id}/members",
+        json={"email": ADMIN_EMAIL, "role": "admin", "password": password},
+    ).raise_for_status()
+    lina_phone = new_mobile()
+    csv_file = (
+        "Prénom;Nom;Téléphone;Code INSEE\n"
+        f"Lina;Martin;0{lina_phone[3:]};26362\n"
+        "Paul;Fixe;04 75 79 20 00;26362\n"
+        "Zoé;Erreur;12345;26362\n"
+    ).encode("utf-8-sig")
+
+    console = Console(browser, system.api_url)
+    page = console.page
+    try:
+        page.goto("/console/login")
+        page.fill("#email", ADMIN_EMAIL)
+        page.fill("#password", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(re.compile(r"/console/$"))
+        console.shot("10-accueil")
+
+        # Agenda: a plage d'ouverture every day of the week, from today: its slots are generated.
+        page.goto("/console/agendas")
+        _dsfr_is_applied(page)
+        for weekday in range(7):
+            page.select_option("#plage-lieu", str(agenda.place["id"]))
+            page.select_option("#plage-motif", str(agenda.motif["id"]))
+            page.select_option("#plage-jour", str(weekday))
+            page.fill("#plage-debut", "08:00")
+            page.fill("#plage-fin", "18:00")
+            page.fill("#plage-du", _local_today(agenda.organisation["time_zone"]))
+            page.get_by_role("button", name="Ajouter la plage").click()
+            page.wait_for_load_state()
+            assert page.locator("#table-plages tbody tr").count() == weekday + 1
+        slots = system.api.get("/api/slots", params={"motif_id": agenda.motif["id"]}).json()
+        assert len(slots) > 50, "slots generated from the plages"
+        console.shot("11-agendas")
+
+        # Import: one mobile is created, the landline and the invalid number are reported by row.
+        page.goto("/console/imports")
+        page.set_input_files(
+            "#fichier", files=[{"name": "personnes.csv", "mimeType": "text/csv", "buffer": csv_file}]
+        )
+        console.shot("12-import-fichier")
+        page.click("#envoyer-fichier")
+        page.wait_for_selector("#form-colonnes")
+        assert page.locator("#colonne-phone").input_value() == "Téléphone"
+        assert lina_phone[-4:] not in page.locator("#apercu").text_content()  # numbers masked
+        console.shot("13-import-colonnes")
+        page.click("#lancer-import")
+        page.wait_for_selector("#etat-import[data-status=done]", timeout=30_000)
+        assert page.locator("#compte-creees").text_content().strip() == "1"
+        assert page.locator("#compte-erreurs").text_content().strip() == "2"
+        report = page.locator("#rapport-erreurs").text_content()
+        assert "fixe" in report.lower()
+        assert page.locator("progress#progression").get_attribute("value") == page.locator(
+            "progress#progression"
+        ).get_attribute("max")
+        console.shot("14-import-rapport")
+        lina = next(
+            b
+            for b in system.api.get("/api/beneficiaries", params={"organisation_id": organisation_id}).json()
+            if b["phone"] == lina_phone
+        )
+
+        # Bulk invitation from the list: the SMS leaves through the (fake) Twilio.
+        page.goto("/console/beneficiaires")
+        page.check(f"#choisir-{lina['id']}", force=True)
+        page.click("#inviter-selection")
+        page.wait_for_selector("#form-invitations")
+        page.select_option("#motif", str(agenda.motif["id"]))
+        console.shot("15-invitation-selection")
+        page.click("#envoyer-invitations")
+        page.wait_for_selector("#resultat-invitations")
+        assert "1 invitation envoyée" in page.locator("#resultat-invitations").text_content()
+        console.shot("16-invitation-resultat")
+        invitation = system.wait_replies(lina_phone, 1)[0]["Body"]
+        assert "1)" in invitation
+
+        # Lina answers "1": booked by the assistant.
+        system.text(lina_phone, "1")
+        system.wait_replies(lina_phone, 2)
+        appointment = wait_for(
+            lambda: system.api.get("/api/appointments", params={"beneficiary_id": lina["id"]}).json(),
+            what="Lina's appointment",
+        )[0]
+
+        # Time passes: the appointment is now over (its slot moved to the past in the database).
+        start = datetime.now(UTC) - timedelta(minutes=50)
+        engine = create_engine(console_database)
+        with engine.begin() as connection:
+            connection.execute(
+                text('UPDATE slots SET start = :start, "end" = :end WHERE id = :id'),
+                {"start": start, "end": start + timedelta(minutes=45), "id": appointment["slot_id"]},
+            )
+        engine.dispose()
+
+        # Attendance: "Vu" on that day's list.
+        day = start.astimezone(ZoneInfo(agenda.organisation["time_zone"])).date().isoformat()
+        page.goto(f"/console/rendez-vous?jour={day}")
+        row = page.locator(f"tr#rdv-{appointment['id']}")
+        assert "Lina" in row.text_content()
+        console.shot("17-rendez-vous")
+        row.get_by_role("button", name="Vu", exact=True).click()
+        page.wait_for_selector(f"tr#rdv-{appointment['id']}[data-status=seen]")
+        status = system.api.get("/api/appointments", params={"beneficiary_id": lina["id"]}).json()[0][
+            "status"
+        ]
+        assert status == "seen"
+        console.shot("18-rendez-vous-presence")
+
+        # Figures: one invitation, booked, seen.
+        page.goto("/console/chiffres")
+        assert page.locator("#chiffre-invitations").text_content().strip() == "1"
+        assert page.locator("#chiffre-prise-rdv").text_content().strip().startswith("100")
+        assert page.locator("#chiffre-absence").text_content().strip().startswith("0")
+        assert page.locator("svg#graphique-serie rect.console-chart__bar--invitations").count() >= 1
+        console.shot("19-chiffres")
+        with page.expect_download() as download:
+            page.click("#telecharger-csv")
+        assert download.value.suggested_filename.endswith(".csv")
+
+        # RGPD: export, then erase Lina; the trace stays, Lina is gone.
+        page.goto(f"/console/beneficiaires/{lina['id']}")
+        assert page.locator("#rgpd-exporter").is_visible()
+        with page.expect_download() as exported:
+            page.click("#rgpd-exporter")
+        data = Path(exported.value.path()).read_text(encoding="utf-8")
+        assert lina_phone in data and "Lina" in data
+        page.click("#rgpd-effacer")
+        page.wait_for_selector("#form-effacer")
+        console.shot("20-effacer")
+        page.click("label[for=confirmation]")
+        page.click("#effacer-confirmer")
+        page.wait_for_url(re.compile(r"/console/effacements\?ok=efface"))
+        assert page.locator("#table-effacements tr[data-erasure-id]").count() == 1
+        console.shot("21-effacements")
+        assert system.api.get(f"/api/beneficiaries/{lina['id']}").status_code == 404
+
+        assert console.problems == [], console.problems
+    except Exception:
+        console.shot("echec-admin")
+        (SHOTS / "echec-admin.html").write_text(page.content(), encoding="utf-8")
         raise
     finally:
         console.close()
