@@ -27,7 +27,7 @@ from api.beneficiaries.models import Beneficiary
 from api.config import get_settings
 from api.console import views
 from api.console.rendering import SessionDep, harden, page
-from api.console.session import ConsoleUser, CurrentConsoleUser, PageError, not_found
+from api.console.session import ConsoleUser, CurrentConsoleUser, PageError, member_beneficiary
 from api.db import utcnow
 from api.errors import Conflict
 from api.organisations.models import Organisation
@@ -71,13 +71,6 @@ def when(moment: datetime, tz: ZoneInfo) -> str:
     return f"{date_label} {moment.astimezone(tz).year} à {time_label}".replace(" aout ", " août ")
 
 
-def _beneficiary(session: Session, user: ConsoleUser, beneficiary_id: int) -> Beneficiary:
-    beneficiary = session.get(Beneficiary, beneficiary_id)
-    if beneficiary is None or not user.principal.is_member(beneficiary.organisation_id):
-        raise not_found()
-    return beneficiary
-
-
 def _require_admin(user: ConsoleUser, organisation_id: int) -> None:
     if user.principal.roles.get(organisation_id) != "admin":
         raise PageError(
@@ -105,7 +98,7 @@ def _audit(session: Session, user: ConsoleUser, action: str, organisation_id: in
 @router.get("/beneficiaires/{beneficiary_id}/export")
 def export(beneficiary_id: int, session: SessionDep, user: CurrentConsoleUser) -> Response:
     """The person's data as a JSON file to hand them (right of access); audited."""
-    beneficiary = _beneficiary(session, user, beneficiary_id)
+    beneficiary = member_beneficiary(session, user, beneficiary_id)
     data = export_person(session, beneficiary)
     _audit(
         session,
@@ -181,7 +174,7 @@ def confirm_erasure(
     beneficiary_id: int, request: Request, session: SessionDep, user: CurrentConsoleUser
 ) -> Response:
     """What an erasure would delete, with the form that confirms it (admins)."""
-    beneficiary = _beneficiary(session, user, beneficiary_id)
+    beneficiary = member_beneficiary(session, user, beneficiary_id)
     _require_admin(user, beneficiary.organisation_id)
     return _erase_page(request, session, user, beneficiary)
 
@@ -197,7 +190,7 @@ def erase(
 ) -> Response:
     """Erase the person (right to erasure): what is left is the anonymous trace."""
     user.check_csrf(csrf_token)
-    beneficiary = _beneficiary(session, user, beneficiary_id)
+    beneficiary = member_beneficiary(session, user, beneficiary_id)
     _require_admin(user, beneficiary.organisation_id)
     if confirmation != "oui":
         return _erase_page(request, session, user, beneficiary, status_code=422, error=CONFIRMATION_MISSING)

@@ -28,6 +28,7 @@ from api.console.session import (
     CurrentConsoleUser,
     LoginRequired,
     PageError,
+    member_beneficiary,
     not_found,
 )
 from api.console.static import mount_static
@@ -72,13 +73,6 @@ def install_console(app: FastAPI) -> None:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _beneficiary(session: Session, user: ConsoleUser, beneficiary_id: int) -> Beneficiary:
-    beneficiary = session.get(Beneficiary, beneficiary_id)
-    if beneficiary is None or not user.principal.is_member(beneficiary.organisation_id):
-        raise not_found()
-    return beneficiary
 
 
 def _time_zone(session: Session, organisation_id: int | None) -> ZoneInfo:
@@ -214,7 +208,7 @@ def _refusal(beneficiary: Beneficiary) -> str:
 
 @router.get("/beneficiaires/{beneficiary_id}", response_class=HTMLResponse)
 def carnet(beneficiary_id: int, request: Request, session: SessionDep, user: CurrentConsoleUser) -> Response:
-    return _carnet_page(request, session, user, _beneficiary(session, user, beneficiary_id))
+    return _carnet_page(request, session, user, member_beneficiary(session, user, beneficiary_id))
 
 
 @router.post("/beneficiaires/{beneficiary_id}/messages", response_class=HTMLResponse)
@@ -228,7 +222,7 @@ def write_message(
 ) -> Response:
     """A professional's message to the person: through the same outbox as the assistant's."""
     user.check_csrf(csrf_token)
-    beneficiary = _beneficiary(session, user, beneficiary_id)
+    beneficiary = member_beneficiary(session, user, beneficiary_id)
     text = body.strip()
     refusal = _refusal(beneficiary)
     error = ""
@@ -271,7 +265,7 @@ def add_note(
 ) -> Response:
     """A note in the carnet, seen by the organisation's professionals only (never sent)."""
     user.check_csrf(csrf_token)
-    beneficiary = _beneficiary(session, user, beneficiary_id)
+    beneficiary = member_beneficiary(session, user, beneficiary_id)
     text = body.strip()
     error = ""
     if not text:

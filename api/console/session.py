@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from api.accounts import service as accounts_service
 from api.accounts.console import SESSION_COOKIE
 from api.auth import Principal
+from api.beneficiaries.models import Beneficiary
 from api.db import get_session, utcnow
 
 LOGIN_URL = "/console/login"
@@ -84,3 +85,11 @@ def console_user(request: Request, session: Annotated[Session, Depends(get_sessi
 
 
 CurrentConsoleUser = Annotated[ConsoleUser, Depends(console_user)]
+
+
+def member_beneficiary(session: Session, user: ConsoleUser, beneficiary_id: int) -> Beneficiary:
+    """The person, if the user is a member of their organisation; otherwise the same 404 as a missing id."""
+    beneficiary = session.get(Beneficiary, beneficiary_id)
+    if beneficiary is None or not user.principal.is_member(beneficiary.organisation_id):
+        raise not_found()
+    return beneficiary
