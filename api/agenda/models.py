@@ -41,6 +41,9 @@ class Slot(Base):
     booked_count: Mapped[int] = mapped_column(Integer, default=0)
     # The plage d'ouverture this slot was generated from; None for a slot made by hand.
     opening_period_id: Mapped[int | None] = mapped_column(ForeignKey("opening_periods.id"), index=True)
+    # Withdrawn from the agenda (plage deleted or shortened) but kept because something points at
+    # it: never offered again, even when a place in it is freed.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     place: Mapped[Place] = relationship(lazy="joined")
 

@@ -13,11 +13,11 @@ of a change a plage simply holds the hours that really exist (no slot twice at 2
 hour lost in October).
 
 Withdrawing slots (plage deleted or shortened): a free slot is deleted. A slot that a person
-still holds is never deleted: it is closed to new bookings (capacity = places taken) and its
-appointments are handed back as "rendez-vous à déplacer". A slot that something else still
-points at (a cancelled appointment, a numbered list a person may answer) is closed too. If a
-held slot outside its plage's hours gets a free place again (the appointment was cancelled), the
-daily job closes it.
+still holds is never deleted: it is closed to new bookings (`closed_at`, and capacity = places
+taken) and its appointments are handed back as "rendez-vous à déplacer". A slot that something else still
+points at (a cancelled appointment, a numbered list a person may answer) is closed too. A closed
+slot is never offered again, even when its appointment is cancelled; the same hours opened again
+take it back.
 """
 
 from __future__ import annotations
@@ -200,9 +200,10 @@ def generate(
         slot = existing.get(start)
         if slot is not None:
             # Kept as it is, but a slot closed earlier (hours removed, then given back) reopens: one of
-            # this plage, or one left closed by a deleted plage (capacity 0, nothing made by hand is).
-            if slot.opening_period_id is None and slot.capacity == 0:
+            # this plage, or one left closed by a deleted plage.
+            if slot.closed_at is not None and slot.opening_period_id in (None, period.id):
                 slot.opening_period_id = period.id
+                slot.closed_at = None
             if slot.opening_period_id == period.id and slot.capacity < period.capacity:
                 slot.capacity = period.capacity
             continue
@@ -255,7 +256,11 @@ def generate_all(session: Session, now: datetime) -> int:
 
 def _close_strays(session: Session, period: OpeningPeriod, now: datetime) -> None:
     """A slot left outside its plage's hours (it was held then) that has a free place again is withdrawn."""
-    open_slots = [slot for slot in _future_slots(session, period, now) if slot.booked_count < slot.capacity]
+    open_slots = [
+        slot
+        for slot in _future_slots(session, period, now)
+        if slot.closed_at is None and slot.booked_count < slot.capacity
+    ]
     fits = _still_fits(session, period, open_slots)
     withdraw(session, [slot for slot in open_slots if slot.id not in fits], now=now)
 
@@ -278,7 +283,8 @@ def _offered_now(session: Session, organisation_ids: set[int], now: datetime) ->
 def withdraw(session: Session, slots: Sequence[Slot], *, now: datetime, close: bool = True) -> Withdrawal:
     """Take slots out of the agenda: free ones are deleted, the others closed; held ones reported.
 
-    A slot is kept (and, with `close`, closed: capacity brought down to the places taken) when
+    A slot is kept (and, with `close`, closed: `closed_at` set, capacity brought down to the places
+    taken) when
     an appointment points at it, even a cancelled one, or when it is in a numbered list a person
     may still answer. The appointments still holding a place are the "rendez-vous à déplacer".
     """
@@ -290,7 +296,8 @@ def withdraw(session: Session, slots: Sequence[Slot], *, now: datetime, close: b
     kept |= _offered_now(session, {slot.organisation_id for slot in slots}, now)
     deletable = {slot.id for slot in slots if slot.booked_count == 0 and slot.id not in kept}
     for slot in slots:
-        if close and slot.id not in deletable and slot.capacity != slot.booked_count:
+        if close and slot.id not in deletable and slot.closed_at is None:
+            slot.closed_at = now
             slot.capacity = slot.booked_count
             result.slots_closed += 1
     if deletable:
@@ -430,6 +437,7 @@ def update_opening_period(
     for slot in future:
         if slot.id in fits:
             slot.capacity = max(period.capacity, slot.booked_count)
+            slot.closed_at = None
     session.flush()
     return Change(
         period=period, slots_created=generate(session, period=period, now=now), withdrawal=withdrawal

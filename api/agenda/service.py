@@ -69,6 +69,7 @@ def free_slots(
         .where(Slot.motif_id == motif_id)
         .where(Slot.start > now + MIN_NOTICE)
         .where(Slot.booked_count < Slot.capacity)
+        .where(Slot.closed_at.is_(None))
         .where(slot_is_open_clause())  # nobody receives during an absence
         .order_by(Slot.start, Slot.id)
         .limit(limit)
@@ -93,6 +94,7 @@ def take_place(session: Session, *, slot_id: int, now: datetime) -> bool:
         .where(Slot.id == slot_id)
         .where(Slot.booked_count < Slot.capacity)
         .where(Slot.start > now + MIN_NOTICE)
+        .where(Slot.closed_at.is_(None))
         .where(slot_is_open_clause())
         .values(booked_count=Slot.booked_count + 1)
         .execution_options(synchronize_session="fetch")

@@ -455,7 +455,16 @@ def test_deleting_a_plage_removes_its_future_free_slots_and_reports_booked_ones(
     assert all(slot.opening_period_id is None for slot in left)
     kept = left[-1]
     assert (kept.id, kept.capacity, kept.booked_count) == (slots[5].id, 1, 1)
+    assert kept.closed_at == later
     assert session.get(Appointment, appointment.id).status == "unknown"
+
+    # The person cancels: the freed place is not offered, the place no longer opens then.
+    appointment_service.cancel_by_person(session, appointment=appointment, now=later)
+    session.refresh(kept)
+    assert kept.booked_count == 0
+    free = agenda_service.free_slots(session, motif_id=motif.id, place_id=place.id, now=later, limit=50)
+    assert kept.id not in {slot.id for slot in free}
+    assert not agenda_service.take_place(session, slot_id=kept.id, now=later)
 
 
 def test_a_deleted_plage_closes_slots_still_offered_and_a_new_plage_reopens_them(
@@ -481,6 +490,7 @@ def test_a_deleted_plage_closes_slots_still_offered_and_a_new_plage_reopens_them
     assert again.slots_created == 2
     slots = _slots(session, place=place)
     assert len(slots) == 6 and {(s.capacity, s.opening_period_id) for s in slots} == {(1, again.period.id)}
+    assert all(slot.closed_at is None for slot in slots)
 
 
 def test_shortening_a_plage_withdraws_what_it_no_longer_holds(
@@ -501,20 +511,22 @@ def test_shortening_a_plage_withdraws_what_it_no_longer_holds(
     assert (shorter.slots_created, shorter.withdrawal.slots_removed, shorter.withdrawal.slots_closed) == (
         0,
         3,
-        0,
+        1,
     )
     assert [a.id for a in shorter.withdrawal.to_move] == [appointment.id]
     assert [s for s in _local(_slots(session, change.period)) if s.endswith("12:00")] == [
         "2027-01-11 11:00-12:00"
     ]
 
-    # The person cancels: the place freed outside the hours is withdrawn by the daily job.
+    # The person cancels: the place freed outside the hours is never offered again.
     appointment_service.cancel_by_person(session, appointment=appointment, now=NOW)
     session.refresh(late_slot)
     assert (late_slot.capacity, late_slot.booked_count) == (1, 0)
+    free = agenda_service.free_slots(session, motif_id=motif.id, place_id=place.id, now=NOW, limit=50)
+    assert late_slot.id not in {slot.id for slot in free}  # closed since the hours were shortened
     openings.generate_all(session, NOW)
     session.refresh(late_slot)
-    assert late_slot.capacity == 0  # kept (a cancelled appointment points at it) but closed
+    assert late_slot.closed_at is not None  # kept (a cancelled appointment points at it), closed
     free = agenda_service.free_slots(session, motif_id=motif.id, place_id=place.id, now=NOW, limit=50)
     assert late_slot.id not in {slot.id for slot in free}
 
