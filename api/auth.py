@@ -35,6 +35,13 @@ class Principal:
     def is_member(self, organisation_id: int | None) -> bool:
         return organisation_id is not None and organisation_id in self.roles
 
+    def listed_organisations(self, organisation_id: int | None) -> list[int]:
+        """The organisations a list covers: the caller's, or the one asked for if a member (else 404)."""
+        if organisation_id is None:
+            return self.organisation_ids
+        self.require_member(organisation_id)
+        return [organisation_id]
+
     def require_member(self, organisation_id: int | None, *, what: str = "organisation") -> None:
         """404 (as if it did not exist) unless the caller belongs to this organisation."""
         if not self.is_member(organisation_id):

@@ -47,15 +47,8 @@ router = APIRouter(prefix="/api")
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def _organisations(user: Principal, organisation_id: int | None) -> list[int]:
-    """The organisations a list covers: the caller's, or the one asked for if the caller is a member."""
-    if organisation_id is None:
-        return user.organisation_ids
-    user.require_member(organisation_id)
-    return [organisation_id]
-
-
-def _beneficiary(session: Session, user: Principal, beneficiary_id: int) -> Beneficiary:
+def member_beneficiary(session: Session, user: Principal, beneficiary_id: int) -> Beneficiary:
+    """The person if the caller is a member of their organisation; otherwise 404, as for a missing id."""
     beneficiary = session.get(Beneficiary, beneficiary_id)
     if beneficiary is None or not user.is_member(beneficiary.organisation_id):
         raise NotFound("beneficiary")
@@ -92,7 +85,7 @@ def create_place(body: PlaceCreate, session: SessionDep, user: CurrentUser):
 
 @router.get("/places", response_model=list[PlaceRead], tags=["agenda"])
 def list_places(session: SessionDep, user: CurrentUser, organisation_id: int | None = None):
-    organisations = _organisations(user, organisation_id)
+    organisations = user.listed_organisations(organisation_id)
     query = select(Place).where(Place.organisation_id.in_(organisations)).order_by(Place.id)
     return list(session.scalars(query))
 
@@ -105,7 +98,7 @@ def create_motif(body: MotifCreate, session: SessionDep, user: CurrentUser):
 
 @router.get("/motifs", response_model=list[MotifRead], tags=["agenda"])
 def list_motifs(session: SessionDep, user: CurrentUser, organisation_id: int | None = None):
-    organisations = _organisations(user, organisation_id)
+    organisations = user.listed_organisations(organisation_id)
     query = select(Motif).where(Motif.organisation_id.in_(organisations)).order_by(Motif.id)
     return list(session.scalars(query))
 
@@ -149,20 +142,20 @@ def _with_statuses(session: Session, beneficiaries: list[Beneficiary]) -> list[B
 
 @router.get("/beneficiaries", response_model=list[BeneficiaryRead], tags=["beneficiaries"])
 def list_beneficiaries(session: SessionDep, user: CurrentUser, organisation_id: int | None = None):
-    organisations = _organisations(user, organisation_id)
+    organisations = user.listed_organisations(organisation_id)
     query = select(Beneficiary).where(Beneficiary.organisation_id.in_(organisations)).order_by(Beneficiary.id)
     return _with_statuses(session, list(session.scalars(query)))
 
 
 @router.get("/beneficiaries/{beneficiary_id}", response_model=BeneficiaryRead, tags=["beneficiaries"])
 def get_beneficiary(beneficiary_id: int, session: SessionDep, user: CurrentUser):
-    return _with_statuses(session, [_beneficiary(session, user, beneficiary_id)])[0]
+    return _with_statuses(session, [member_beneficiary(session, user, beneficiary_id)])[0]
 
 
 @router.get("/beneficiaries/{beneficiary_id}/carnet", response_model=list[CarnetEntryRead], tags=["carnet"])
 def get_carnet(beneficiary_id: int, session: SessionDep, user: CurrentUser):
     """The person's carnet; every read is written to the audit log."""
-    beneficiary = _beneficiary(session, user, beneficiary_id)
+    beneficiary = member_beneficiary(session, user, beneficiary_id)
     accounts_service.record_audit(
         session,
         user_id=user.user_id,
@@ -177,7 +170,7 @@ def get_carnet(beneficiary_id: int, session: SessionDep, user: CurrentUser):
 
 @router.post("/invitations", response_model=InvitationRead, status_code=201, tags=["invitations"])
 def create_invitation(body: InvitationCreate, session: SessionDep, user: CurrentUser):
-    _beneficiary(session, user, body.beneficiary_id)
+    member_beneficiary(session, user, body.beneficiary_id)
     # The motif and place must be of the person's organisation (404 otherwise): checked by the service.
     return invitation_service.create_invitation(session, **body.model_dump(), now=utcnow())
 
@@ -186,7 +179,7 @@ def create_invitation(body: InvitationCreate, session: SessionDep, user: Current
 def list_invitations(session: SessionDep, user: CurrentUser, beneficiary_id: int | None = None):
     query = select(Invitation).where(Invitation.organisation_id.in_(user.organisation_ids))
     if beneficiary_id is not None:
-        _beneficiary(session, user, beneficiary_id)
+        member_beneficiary(session, user, beneficiary_id)
         query = query.where(Invitation.beneficiary_id == beneficiary_id)
     return list(session.scalars(query.order_by(Invitation.id.desc())))  # newest first
 
@@ -200,7 +193,7 @@ def list_appointments(session: SessionDep, user: CurrentUser, beneficiary_id: in
         .order_by(Slot.start)  # soonest first
     )
     if beneficiary_id is not None:
-        _beneficiary(session, user, beneficiary_id)
+        member_beneficiary(session, user, beneficiary_id)
         query = query.where(Appointment.beneficiary_id == beneficiary_id)
     return list(session.scalars(query))
 
@@ -230,7 +223,7 @@ def send_reminder_now(appointment_id: int, session: SessionDep, user: CurrentUse
 
 @router.get("/scheduled-messages", response_model=list[ScheduledMessageRead], tags=["messages"])
 def list_scheduled_messages(session: SessionDep, user: CurrentUser, beneficiary_id: int):
-    _beneficiary(session, user, beneficiary_id)
+    member_beneficiary(session, user, beneficiary_id)
     return scheduling_service.list_scheduled(session, beneficiary_id=beneficiary_id)
 
 
@@ -244,7 +237,7 @@ def list_barriers(
     """Barriers heard (carnet entries): each person listed gets a line in the audit log."""
     rows = [
         row
-        for organisation in _organisations(user, organisation_id)
+        for organisation in user.listed_organisations(organisation_id)
         for row in barrier_service.list_barriers(session, organisation_id=organisation, theme=theme)
     ]
     rows.sort(key=lambda row: (row[0].created_at, row[0].id), reverse=True)
@@ -321,7 +314,7 @@ def list_outbox(session: SessionDep, user: CurrentUser, beneficiary_id: int | No
     """Messages to the caller's people; to unknown numbers, for the platform operator only."""
     query = select(OutboxMessage).outerjoin(Beneficiary, OutboxMessage.beneficiary_id == Beneficiary.id)
     if beneficiary_id is not None:
-        _beneficiary(session, user, beneficiary_id)
+        member_beneficiary(session, user, beneficiary_id)
         query = query.where(OutboxMessage.beneficiary_id == beneficiary_id)
     else:
         scope = Beneficiary.organisation_id.in_(user.organisation_ids)

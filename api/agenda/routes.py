@@ -42,13 +42,6 @@ router = APIRouter(prefix="/api", tags=["agenda"])
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def _organisations(user: Principal, organisation_id: int | None) -> list[int]:
-    if organisation_id is None:
-        return user.organisation_ids
-    user.require_member(organisation_id)
-    return [organisation_id]
-
-
 def _period(session: Session, user: Principal, opening_period_id: int, *, admin: bool) -> OpeningPeriod:
     period = session.get(OpeningPeriod, opening_period_id)
     if period is None or not user.is_member(period.organisation_id):
@@ -93,7 +86,7 @@ def create_opening_period(body: OpeningPeriodCreate, session: SessionDep, user: 
 def list_opening_periods(session: SessionDep, user: CurrentUser, organisation_id: int | None = None):
     query = (
         select(OpeningPeriod)
-        .where(OpeningPeriod.organisation_id.in_(_organisations(user, organisation_id)))
+        .where(OpeningPeriod.organisation_id.in_(user.listed_organisations(organisation_id)))
         .order_by(OpeningPeriod.weekday, OpeningPeriod.start_time, OpeningPeriod.id)
     )
     return list(session.scalars(query))
@@ -154,7 +147,7 @@ def list_absences(
     """Absences not over yet (every one with `include_past`), soonest first."""
     return absence_service.list_absences(
         session,
-        organisation_ids=_organisations(user, organisation_id),
+        organisation_ids=user.listed_organisations(organisation_id),
         ending_after=None if include_past else utcnow(),
     )
 
@@ -185,7 +178,7 @@ def agenda(
     """Appointments (every status) starting on that local day or the `days` from it; today by default."""
     rows: list[day_view.AgendaRow] = []
     now = utcnow()
-    for org_id in _organisations(user, organisation_id):
+    for org_id in user.listed_organisations(organisation_id):
         organisation = session.get(Organisation, org_id)
         assert organisation is not None
         tz = ZoneInfo(organisation.time_zone)

@@ -13,26 +13,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.accounts import service as accounts_service
-from api.auth import CurrentUser, Principal
-from api.beneficiaries.models import Beneficiary
+from api.auth import CurrentUser
 from api.config import get_settings
 from api.db import get_session, utcnow
-from api.errors import AppError, NotFound
+from api.errors import AppError
 from api.privacy.erasure import erase_person
 from api.privacy.export import export_person
 from api.privacy.models import ErasureRecord
 from api.privacy.rasa_tracker import forget_conversations
 from api.privacy.schemas import ErasureRead
+from api.routes import member_beneficiary
 
 router = APIRouter(prefix="/api", tags=["privacy"])
 SessionDep = Annotated[Session, Depends(get_session)]
-
-
-def _beneficiary(session: Session, user: Principal, beneficiary_id: int) -> Beneficiary:
-    beneficiary = session.get(Beneficiary, beneficiary_id)
-    if beneficiary is None or not user.is_member(beneficiary.organisation_id):
-        raise NotFound("beneficiary")
-    return beneficiary
 
 
 def export_filename(beneficiary_id: int) -> str:
@@ -42,7 +35,7 @@ def export_filename(beneficiary_id: int) -> str:
 @router.get("/beneficiaries/{beneficiary_id}/export", response_class=JSONResponse)
 def export_beneficiary(beneficiary_id: int, session: SessionDep, user: CurrentUser) -> JSONResponse:
     """Everything held about the person (right of access), as a JSON file; audited."""
-    beneficiary = _beneficiary(session, user, beneficiary_id)
+    beneficiary = member_beneficiary(session, user, beneficiary_id)
     now = utcnow()
     data = export_person(session, beneficiary, now=now)
     accounts_service.record_audit(
@@ -64,7 +57,7 @@ def erase_beneficiary(
     beneficiary_id: int, session: SessionDep, user: CurrentUser, background: BackgroundTasks
 ):
     """Erase the person and everything about them (right to erasure); admins only."""
-    beneficiary = _beneficiary(session, user, beneficiary_id)
+    beneficiary = member_beneficiary(session, user, beneficiary_id)
     user.require_admin(beneficiary.organisation_id)
     now = utcnow()
     record = erase_person(session, beneficiary, reason="request", user_id=user.user_id, now=now)
