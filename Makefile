@@ -55,7 +55,7 @@ demo: migrate
 	$(APP_PY) -m api.demo
 
 lint: setup
-	.venv/bin/ruff check api bot tests benchmarks
+	.venv/bin/ruff check api bot rasa_channels tests benchmarks
 
 # Speed and memory, measured on the running system (never in tests). Each prints its figures.
 bench: bench-slot-choice bench-conversations bench-reminders bench-console bench-figures

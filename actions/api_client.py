@@ -10,13 +10,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
+if TYPE_CHECKING:
+    from actions.common import Caller
+
 logger = logging.getLogger(__name__)
 
-DEFAULT_API_URL = "http://127.0.0.1:8000"
+DEFAULT_API_URL = "http://127.0.0.1:8002"
 DEFAULT_BOT_TOKEN = "dev-bot-token"
 TIMEOUT_SECONDS = 5
 
@@ -26,19 +29,22 @@ class ApiUnavailable(Exception):
 
 
 def _base_url() -> str:
-    return os.environ.get("SPIE_API_URL", DEFAULT_API_URL).rstrip("/")
+    return os.environ.get("SPIE_BOT_API_URL", DEFAULT_API_URL).rstrip("/")
 
 
-def _headers() -> dict[str, str]:
-    return {"X-Bot-Token": os.environ.get("SPIE_BOT_TOKEN", DEFAULT_BOT_TOKEN)}
+def _headers(caller: Caller) -> dict[str, str]:
+    return {
+        "X-Bot-Token": os.environ.get("SPIE_BOT_TOKEN", DEFAULT_BOT_TOKEN),
+        "X-Spie-Voucher": caller.voucher,
+    }
 
 
-def _request(method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+def _request(method: str, path: str, caller: Caller, **kwargs: Any) -> dict[str, Any]:
     """Send one request and return the JSON object answered, or raise ApiUnavailable."""
     url = f"{_base_url()}{path}"
     try:
         response = requests.request(
-            method, url, headers=_headers(), timeout=TIMEOUT_SECONDS, **kwargs
+            method, url, headers=_headers(caller), timeout=TIMEOUT_SECONDS, **kwargs
         )
     except requests.RequestException as exc:
         logger.warning("bot API %s %s failed: %s", method, path, exc)
@@ -58,51 +64,43 @@ def _request(method: str, path: str, **kwargs: Any) -> dict[str, Any]:
     return data
 
 
-def slot_choice(beneficiary_id: int, text: str) -> dict[str, Any]:
+def slot_choice(caller: Caller, text: str) -> dict[str, Any]:
     """POST /internal/bot/slot-choice: resolve the person's words and book if one slot matches."""
-    return _request(
-        "POST", "/internal/bot/slot-choice", json={"beneficiary_id": beneficiary_id, "text": text}
-    )
+    body = {"beneficiary_id": caller.beneficiary_id, "text": text}
+    return _request("POST", "/internal/bot/slot-choice", caller, json=body)
 
 
-def more_slots(beneficiary_id: int) -> dict[str, Any]:
+def more_slots(caller: Caller) -> dict[str, Any]:
     """POST /internal/bot/more-slots: offer the next free slots."""
-    return _request("POST", "/internal/bot/more-slots", json={"beneficiary_id": beneficiary_id})
+    body = {"beneficiary_id": caller.beneficiary_id}
+    return _request("POST", "/internal/bot/more-slots", caller, json=body)
 
 
-def state(beneficiary_id: int) -> dict[str, Any]:
+def state(caller: Caller) -> dict[str, Any]:
     """GET /internal/bot/state: pending invitation, options and upcoming appointment."""
-    return _request("GET", "/internal/bot/state", params={"beneficiary_id": beneficiary_id})
+    params = {"beneficiary_id": caller.beneficiary_id}
+    return _request("GET", "/internal/bot/state", caller, params=params)
 
 
-def appointment_reply(beneficiary_id: int, intent: str, text: str) -> dict[str, Any]:
+def appointment_reply(caller: Caller, intent: str, text: str) -> dict[str, Any]:
     """POST /internal/bot/appointment-reply: the person answers about their booked appointment."""
-    return _request(
-        "POST",
-        "/internal/bot/appointment-reply",
-        json={"beneficiary_id": beneficiary_id, "intent": intent, "text": text},
-    )
+    body = {"beneficiary_id": caller.beneficiary_id, "intent": intent, "text": text}
+    return _request("POST", "/internal/bot/appointment-reply", caller, json=body)
 
 
-def handoff(beneficiary_id: int, reason: str, text: str) -> dict[str, Any]:
+def handoff(caller: Caller, reason: str, text: str) -> dict[str, Any]:
     """POST /internal/bot/handoff: put the person in the professionals' queue.
 
     The answer says when to expect a call (expected_label, "d'ici mardi 1er décembre").
     """
-    return _request(
-        "POST",
-        "/internal/bot/handoff",
-        json={"beneficiary_id": beneficiary_id, "reason": reason, "text": text},
-    )
+    body = {"beneficiary_id": caller.beneficiary_id, "reason": reason, "text": text}
+    return _request("POST", "/internal/bot/handoff", caller, json=body)
 
 
-def barrier(beneficiary_id: int, group: str, text: str) -> dict[str, Any]:
+def barrier(caller: Caller, group: str, text: str) -> dict[str, Any]:
     """POST /internal/bot/barrier: record what holds the person back, find offers nearby."""
-    return _request(
-        "POST",
-        "/internal/bot/barrier",
-        json={"beneficiary_id": beneficiary_id, "group": group, "text": text},
-    )
+    body = {"beneficiary_id": caller.beneficiary_id, "group": group, "text": text}
+    return _request("POST", "/internal/bot/barrier", caller, json=body)
 
 
 async def call(function: Any, *args: Any) -> dict[str, Any]:

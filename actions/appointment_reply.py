@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import api_client
 from actions.api_client import ApiUnavailable
-from actions.common import beneficiary_id, latest_text, utter_appointment
+from actions.common import caller, latest_text, utter_appointment
 
 # intents the endpoint accepts
 APPOINTMENT_REPLY_INTENTS = frozenset(
@@ -77,7 +77,7 @@ async def reply_about_appointment(
     flow). Raises ApiUnavailable or UnknownBeneficiary like the other API calls.
     """
     answer = await api_client.call(
-        api_client.appointment_reply, beneficiary_id(tracker), intent, latest_text(tracker)
+        api_client.appointment_reply, caller(tracker), intent, latest_text(tracker)
     )
     return utter_appointment_reply(dispatcher, answer)
 

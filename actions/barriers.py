@@ -19,7 +19,7 @@ from actions.api_client import ApiUnavailable
 from actions.appointment_reply import latest_intent
 from actions.common import (
     UnknownBeneficiary,
-    beneficiary_id,
+    caller,
     latest_text,
     utter_technical_problem,
 )
@@ -81,7 +81,7 @@ class ActionBarrier(Action):
             return []
         try:
             answer = await api_client.call(
-                api_client.barrier, beneficiary_id(tracker), group, latest_text(tracker)
+                api_client.barrier, caller(tracker), group, latest_text(tracker)
             )
             messages = barrier_messages(answer)
         except (ApiUnavailable, UnknownBeneficiary):

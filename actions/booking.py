@@ -16,7 +16,7 @@ from actions.appointment_reply import (
 )
 from actions.common import (
     UnknownBeneficiary,
-    beneficiary_id,
+    caller,
     latest_text,
     utter_appointment,
     utter_options,
@@ -70,7 +70,7 @@ def utter_more_slots(dispatcher: CollectingDispatcher, answer: dict[str, Any]) -
 
 async def offer_more_slots(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     """Invitation flow: offer the next free slots (raises ApiUnavailable, UnknownBeneficiary)."""
-    answer = await api_client.call(api_client.more_slots, beneficiary_id(tracker))
+    answer = await api_client.call(api_client.more_slots, caller(tracker))
     utter_more_slots(dispatcher, answer)
 
 
@@ -85,7 +85,7 @@ class ActionChooseSlot(Action):
     ) -> list[dict[str, Any]]:
         try:
             answer = await api_client.call(
-                api_client.slot_choice, beneficiary_id(tracker), latest_text(tracker)
+                api_client.slot_choice, caller(tracker), latest_text(tracker)
             )
             utter_slot_choice(dispatcher, answer)
         except (ApiUnavailable, UnknownBeneficiary):

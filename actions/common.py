@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -14,22 +15,25 @@ APPOINTMENT_FIELDS = ("date_label", "time_label", "place_name", "address")
 
 
 class UnknownBeneficiary(Exception):
-    """Neither the message metadata nor the sender id names a beneficiary."""
+    """The message carries no voucher from our gateway: nobody to act for."""
 
 
-def beneficiary_id(tracker: Tracker) -> int:
-    """The beneficiary id from the message metadata, else from the sender id ("b-12" -> 12)."""
+@dataclass(frozen=True)
+class Caller:
+    """The person our gateway vouched for, and the voucher the API checks (api/botapi/voucher.py)."""
+
+    beneficiary_id: int
+    voucher: str
+
+
+def caller(tracker: Tracker) -> Caller:
+    """Who wrote the latest message, as Rasa's gateway channel verified it (never the sender id)."""
     metadata = (tracker.latest_message or {}).get("metadata") or {}
-    value = metadata.get("beneficiary_id")
-    if value is not None:
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            pass
-    sender = tracker.sender_id or ""
-    if sender.startswith("b-") and sender[2:].isdigit():
-        return int(sender[2:])
-    raise UnknownBeneficiary(sender)
+    beneficiary_id = metadata.get("beneficiary_id")
+    voucher = metadata.get("voucher")
+    if type(beneficiary_id) is not int or not isinstance(voucher, str) or not voucher:
+        raise UnknownBeneficiary(tracker.sender_id)
+    return Caller(beneficiary_id=beneficiary_id, voucher=voucher)
 
 
 def latest_text(tracker: Tracker) -> str:

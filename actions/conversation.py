@@ -12,7 +12,7 @@ from actions.api_client import ApiUnavailable
 from actions.appointment_reply import latest_intent, reply_about_appointment
 from actions.common import (
     UnknownBeneficiary,
-    beneficiary_id,
+    caller,
     utter_appointment,
     utter_technical_problem,
 )
@@ -45,7 +45,7 @@ class ActionAffirmOrAsk(Action):
         try:
             if intent == "affirm" and await reply_about_appointment(dispatcher, tracker, intent):
                 return []
-            state = await api_client.call(api_client.state, beneficiary_id(tracker))
+            state = await api_client.call(api_client.state, caller(tracker))
         except (ApiUnavailable, UnknownBeneficiary):
             utter_technical_problem(dispatcher)
             return []
@@ -73,7 +73,7 @@ class ActionAppointmentInfo(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         try:
-            state = await api_client.call(api_client.state, beneficiary_id(tracker))
+            state = await api_client.call(api_client.state, caller(tracker))
         except (ApiUnavailable, UnknownBeneficiary):
             utter_technical_problem(dispatcher)
             return []

@@ -12,7 +12,7 @@ from actions.api_client import ApiUnavailable
 from actions.booking import utter_slot_choice
 from actions.common import (
     UnknownBeneficiary,
-    beneficiary_id,
+    caller,
     latest_text,
     utter_technical_problem,
 )
@@ -33,7 +33,7 @@ async def hand_off(
     """
     try:
         answer = await api_client.call(
-            api_client.handoff, beneficiary_id(tracker), reason, latest_text(tracker)
+            api_client.handoff, caller(tracker), reason, latest_text(tracker)
         )
         expected_label = str(answer.get("expected_label") or "").strip()
         if response in RESPONSES_WITH_EXPECTED_LABEL and not expected_label:
@@ -91,7 +91,7 @@ class ActionFallback(Action):
     ) -> list[dict[str, Any]]:
         try:
             answer = await api_client.call(
-                api_client.slot_choice, beneficiary_id(tracker), latest_text(tracker)
+                api_client.slot_choice, caller(tracker), latest_text(tracker)
             )
             if answer.get("outcome") in UNDERSTOOD_AS_CHOICE:
                 utter_slot_choice(dispatcher, answer)

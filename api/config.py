@@ -8,6 +8,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_BOT_TOKEN = "dev-bot-token"
 DEV_AUTH_TOKEN = "dev-auth-token"
+DEV_GATEWAY_SIGNING_KEY = "dev-gateway-signing-key"
+DEV_RASA_AUTH_TOKEN = "dev-rasa-auth-token"
+# A production secret is at least this long (32 random characters: `openssl rand -hex 16` or more).
+MIN_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -16,13 +20,18 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite:///var/spie.db"
 
-    api_url: str = "http://127.0.0.1:8000"
+    # The action server's key to the internal bot API (api/internal_main.py, port 8002).
     bot_token: str = DEV_BOT_TOKEN
+    # The gateway signs each message it forwards to Rasa with it (api/botapi/voucher.py);
+    # Rasa's input channel and the internal bot API check it. The action server never has it.
+    gateway_signing_key: str = DEV_GATEWAY_SIGNING_KEY
 
     # Public URL Twilio calls (it signs this exact URL): scheme, host, no trailing slash.
     public_base_url: str = "http://127.0.0.1:8001"
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_seconds: float = 20.0
+    # Rasa's HTTP API token (`rasa run --auth-token`); only the RGPD erasure uses that API.
+    rasa_auth_token: str = DEV_RASA_AUTH_TOKEN
 
     # Twilio. Without an account SID, messages go to the local outbox (simulator).
     twilio_account_sid: str = ""
@@ -53,14 +62,42 @@ class Settings(BaseSettings):
     def twilio_enabled(self) -> bool:
         return bool(self.twilio_account_sid)
 
+    @property
+    def simulator_enabled(self) -> bool:
+        """The local chat page replaces Twilio only outside production, and only with no account."""
+        return self.environment != "production" and not self.twilio_enabled
+
     @model_validator(mode="after")
-    def refuse_placeholder_secrets(self) -> "Settings":
+    def refuse_unsafe_production(self) -> "Settings":
         if self.environment == "production":
-            if self.bot_token == DEV_BOT_TOKEN:
-                raise ValueError("SPIE_BOT_TOKEN must be set outside development")
-            if self.twilio_enabled and self.twilio_auth_token == DEV_AUTH_TOKEN:
-                raise ValueError("SPIE_TWILIO_AUTH_TOKEN must be set outside development")
+            problems = production_problems(self)
+            if problems:
+                raise ValueError("unsafe production settings: " + "; ".join(problems))
         return self
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What production refuses, each naming its setting (docs/security.md)."""
+    problems = []
+    if settings.database_url.startswith("sqlite"):
+        problems.append("SPIE_DATABASE_URL is SQLite: use PostgreSQL")
+    secrets = {
+        "SPIE_BOT_TOKEN": (settings.bot_token, DEV_BOT_TOKEN),
+        "SPIE_GATEWAY_SIGNING_KEY": (settings.gateway_signing_key, DEV_GATEWAY_SIGNING_KEY),
+        "SPIE_RASA_AUTH_TOKEN": (settings.rasa_auth_token, DEV_RASA_AUTH_TOKEN),
+        "SPIE_TWILIO_AUTH_TOKEN": (settings.twilio_auth_token, DEV_AUTH_TOKEN),
+    }
+    for name, (value, development_value) in secrets.items():
+        if value == development_value or len(value) < MIN_SECRET_LENGTH:
+            problems.append(f"{name} is empty, the development value or shorter than {MIN_SECRET_LENGTH}")
+    if len(set(value for value, _ in secrets.values())) < len(secrets):
+        problems.append("SPIE_BOT_TOKEN, SPIE_GATEWAY_SIGNING_KEY, SPIE_RASA_AUTH_TOKEN and "
+                        "SPIE_TWILIO_AUTH_TOKEN must all differ")
+    if not settings.twilio_enabled:
+        problems.append("SPIE_TWILIO_ACCOUNT_SID is empty: the simulator exists only in development")
+    if not settings.public_base_url.startswith("https://"):
+        problems.append("SPIE_PUBLIC_BASE_URL must be https:// (Twilio signs that URL)")
+    return problems
 
 
 @lru_cache

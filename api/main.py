@@ -1,15 +1,19 @@
-"""The API process: REST API for professionals and internal endpoints for the bot."""
+"""The API process: REST API and console for professionals (the bot's endpoints: api/internal_main.py)."""
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
 from api.accounts.console import router as console_router
+from api.accounts.demo import demo_accounts_present
 from api.accounts.routes import router as accounts_router
 from api.agenda.routes import router as agenda_router
 from api.beneficiaries.import_routes import router as imports_router
-from api.botapi.routes import router as bot_router
+from api.config import get_settings
 from api.console.routes import install_console
+from api.db import session_scope
 from api.errors import install_error_handler
 from api.figures.routes import router as figures_router
 from api.offers.routes import router as offers_router
@@ -18,13 +22,24 @@ from api.privacy.routes import router as privacy_router
 from api.routes import router as api_router
 
 
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    if get_settings().environment == "production":
+        with session_scope() as session:
+            demo = demo_accounts_present(session)
+        if demo:
+            raise RuntimeError(
+                f"demo accounts present in production ({', '.join(demo)}): delete them before starting"
+            )
+    yield
+
+
 def create_app() -> FastAPI:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     log_masking.install()  # no phone number in any log line, uvicorn's access log included
-    app = FastAPI(title="SPIE assistant API", version="0.1.0")
+    app = FastAPI(title="SPIE assistant API", version="0.1.0", lifespan=lifespan)
     install_error_handler(app)
     app.include_router(api_router)
-    app.include_router(bot_router)
     app.include_router(offers_router)
     for area in (agenda_router, imports_router, figures_router, privacy_router):
         app.include_router(area)

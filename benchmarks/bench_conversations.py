@@ -10,9 +10,9 @@ tests/e2e/conftest.py's Agenda, then measures four runs of the same conversation
 
 - whole system, 1 then 10 senders: signed Twilio webhooks posted to the gateway; latency is
   from posting the webhook to the reply reaching the fake Twilio (its `received_at`);
-- Rasa + actions alone, 1 then 10 senders: the same texts posted to Rasa's REST channel
-  with the metadata the gateway adds (the actions still call the API); latency is the
-  HTTP round trip.
+- Rasa + actions alone, 1 then 10 senders: the same texts posted to Rasa's gateway channel
+  with the metadata the gateway adds, a stored inbound message and its signed voucher (the
+  actions still call the API); latency is the HTTP round trip.
 
 Each sender plays one invited person at a time: it sends the next message only once the
 reply to the previous one has arrived, with no thinking time (a closed loop, so msg/s is
@@ -64,12 +64,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
+from sqlalchemy import create_engine  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
 
+from api.botapi import voucher  # noqa: E402
+from api.messaging.models import InboundMessage  # noqa: E402
 from tests.e2e.conftest import Agenda  # noqa: E402
 from tests.e2e.system import System  # noqa: E402
 from tests.fakes import twilio_fake  # noqa: E402
 
-CODE_DIRS = ("api", "bot", "actions", "alembic", "data", "domain.yml", "config.yml")
+CODE_DIRS = ("api", "bot", "actions", "rasa_channels", "alembic", "data", "domain.yml", "config.yml")
 PG_SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432"
 PG_BENCH_URL = os.environ.get("SPIE_BENCH_DATABASE_URL", f"{PG_SERVER_URL}/bench")
 
@@ -228,6 +232,7 @@ class Bench:
         self.system = system
         self.inbox = inbox
         self._postgres = system.database_url.startswith("postgresql")
+        self._engine = create_engine(system.database_url)
         self._lock = threading.Lock()
         self._local = threading.local()
 
@@ -261,15 +266,32 @@ class Bench:
             if reply is None:
                 return
 
-    # the same conversation posted to Rasa's REST channel, as the gateway does
+    def _vouch(self, person: dict[str, Any], text: str) -> str:
+        """What the gateway does before calling Rasa: the inbound message stored, then signed."""
+        with Session(self._engine) as session:
+            inbound = InboundMessage(
+                message_sid="SMbench" + uuid.uuid4().hex,
+                channel="sms",
+                from_phone=person["phone"],
+                to_address="bench",
+                body=text,
+                beneficiary_id=person["id"],
+            )
+            session.add(inbound)
+            session.commit()
+            inbound_id = inbound.id
+        key = self.system.gateway_signing_key
+        return voucher.sign(key, beneficiary_id=person["id"], inbound_id=inbound_id, text=text)
+
+    # the same conversation posted to Rasa's gateway channel, as the gateway does
     def converse_rasa(self, person: dict[str, Any], run: Run) -> None:
         client = self._client()
-        url = f"{self.system.rasa_url}/webhooks/rest/webhook"
+        url = f"{self.system.rasa_url}/webhooks/gateway/webhook"
         for step, (text, _) in enumerate(CONVERSATION):
             payload = {
                 "sender": f"b-{person['id']}",
                 "message": text,
-                "metadata": {"beneficiary_id": person["id"], "channel": "sms"},
+                "metadata": {"voucher": self._vouch(person, text), "channel": "sms"},
             }
             sent_at = time.time()
             try:

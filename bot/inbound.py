@@ -8,6 +8,7 @@ import asyncio
 import logging
 
 from api.beneficiaries.phones import mask
+from api.botapi import voucher
 from api.config import Settings
 from api.db import session_scope
 from api.messaging.inbound import next_unprocessed, senders_with_unprocessed
@@ -77,11 +78,13 @@ class InboundProcessor:
     async def _handle(self, inbound_id: int) -> None:
         forward = await asyncio.to_thread(self._triage, inbound_id)
         if forward is not None:
-            metadata = {
-                "beneficiary_id": forward.beneficiary_id,
-                "channel": forward.channel,
-                "inbound_id": inbound_id,
-            }
+            signed = voucher.sign(
+                self._settings.gateway_signing_key,
+                beneficiary_id=forward.beneficiary_id,
+                inbound_id=inbound_id,
+                text=forward.text,
+            )
+            metadata = {"voucher": signed, "channel": forward.channel}
             try:
                 reply = await self._rasa.send(
                     sender=f"b-{forward.beneficiary_id}", text=forward.text, metadata=metadata

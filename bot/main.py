@@ -44,7 +44,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="SPIE assistant gateway", lifespan=lifespan)
     install_error_handler(app)
     app.include_router(twilio_webhooks.router)
-    if not settings.twilio_enabled:
+    if settings.simulator_enabled:
         app.include_router(simulator.router)
 
     @app.get("/health")

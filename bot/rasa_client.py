@@ -1,4 +1,4 @@
-"""Talks to Rasa's REST channel, which returns the bot's replies and accepts metadata."""
+"""Talks to Rasa through our gateway channel (rasa_channels/gateway.py), which returns the bot's replies."""
 
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +23,7 @@ class RasaClient:
     async def send(self, *, sender: str, text: str, metadata: dict[str, Any]) -> RasaReply:
         try:
             response = await self._client.post(
-                "/webhooks/rest/webhook", json={"sender": sender, "message": text, "metadata": metadata}
+                "/webhooks/gateway/webhook", json={"sender": sender, "message": text, "metadata": metadata}
             )
             response.raise_for_status()
             messages = response.json()

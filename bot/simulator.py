@@ -1,7 +1,8 @@
 """The 'simulateur': a local page to chat as a beneficiary with the real bot, no Twilio needed.
 
 Messages typed here take the same path as Twilio's (stored, triaged, Rasa, outbox),
-only without the signature; it is mounted only while no Twilio account is configured.
+only without the signature; it is mounted only outside production, while no Twilio account is
+configured (Settings.simulator_enabled).
 """
 
 import asyncio

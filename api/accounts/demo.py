@@ -42,3 +42,13 @@ def load_demo_accounts(session: Session, *, organisation_id: int, now: datetime)
         f"or {DEMO_AGENT_EMAIL} / {DEMO_AGENT_PASSWORD})",
         f"API: bearer token {DEMO_API_TOKEN} ({DEMO_ADMIN_EMAIL}, admin of the demo organisation)",
     ]
+
+
+def demo_accounts_present(session: Session) -> list[str]:
+    """The public demo logins or token found in this database (production refuses to start with any)."""
+    emails = (DEMO_ADMIN_EMAIL, DEMO_AGENT_EMAIL)
+    found = [email for email in emails if service.find_user(session, email=email)]
+    token_hash = service.sha256(DEMO_API_TOKEN)
+    if session.scalar(select(ApiToken.id).where(ApiToken.token_hash == token_hash)) is not None:
+        found.append("the demo API token")
+    return found

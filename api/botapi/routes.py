@@ -1,4 +1,9 @@
-"""Internal endpoints for the Rasa action server, guarded by a shared token."""
+"""Internal endpoints for the Rasa action server.
+
+Two keys for every call: the action server's token (X-Bot-Token), and the gateway's voucher for
+the message being answered (X-Spie-Voucher, api/botapi/voucher.py), which alone says whose data
+may be read or changed. A voucher is good only while its inbound message is being handled.
+"""
 
 import hmac
 from typing import Annotated
@@ -7,6 +12,7 @@ from fastapi import APIRouter, Depends, Header
 from sqlalchemy.orm import Session
 
 from api.botapi import service
+from api.botapi import voucher as vouchers
 from api.botapi.appointment_reply import appointment_reply
 from api.botapi.schemas import (
     AppointmentReplyRequest,
@@ -24,10 +30,12 @@ from api.botapi.schemas import (
 from api.config import get_settings
 from api.db import get_session, utcnow
 from api.errors import AppError
+from api.messaging.models import InboundMessage
 
 
 def require_bot_token(x_bot_token: Annotated[str, Header()] = "") -> None:
-    if not hmac.compare_digest(x_bot_token.encode(), get_settings().bot_token.encode()):
+    expected = get_settings().bot_token
+    if not expected or not hmac.compare_digest(x_bot_token.encode(), expected.encode()):
         raise AppError(401, "bot token required")
 
 
@@ -35,37 +43,60 @@ router = APIRouter(prefix="/internal/bot", tags=["bot"], dependencies=[Depends(r
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+def vouched_person(session: SessionDep, x_spie_voucher: Annotated[str, Header()] = "") -> int:
+    """The beneficiary our gateway vouched for, whose message is being handled right now."""
+    try:
+        voucher = vouchers.verify(get_settings().gateway_signing_key, x_spie_voucher)
+    except vouchers.InvalidVoucher as exc:
+        raise AppError(403, f"gateway voucher refused: {exc}") from exc
+    inbound = session.get(InboundMessage, voucher.inbound_id)
+    if inbound is None or inbound.beneficiary_id != voucher.beneficiary_id:
+        raise AppError(403, "gateway voucher refused: unknown message")
+    if inbound.state != "received":
+        raise AppError(403, "gateway voucher refused: message already handled")
+    return voucher.beneficiary_id
+
+
+def _person(vouched: int, claimed: int) -> int:
+    if claimed != vouched:
+        raise AppError(403, "gateway voucher refused: another person")
+    return vouched
+
+
+VouchedDep = Annotated[int, Depends(vouched_person)]
+
+
 @router.post("/slot-choice", response_model=SlotChoiceResult)
-def slot_choice(body: SlotChoiceRequest, session: SessionDep) -> SlotChoiceResult:
-    return service.choose_slot(session, beneficiary_id=body.beneficiary_id, text=body.text, now=utcnow())
+def slot_choice(body: SlotChoiceRequest, session: SessionDep, vouched: VouchedDep) -> SlotChoiceResult:
+    person = _person(vouched, body.beneficiary_id)
+    return service.choose_slot(session, beneficiary_id=person, text=body.text, now=utcnow())
 
 
 @router.post("/more-slots", response_model=MoreSlotsResult)
-def more_slots(body: MoreSlotsRequest, session: SessionDep) -> MoreSlotsResult:
-    return service.more_slots(session, beneficiary_id=body.beneficiary_id, now=utcnow())
+def more_slots(body: MoreSlotsRequest, session: SessionDep, vouched: VouchedDep) -> MoreSlotsResult:
+    return service.more_slots(session, beneficiary_id=_person(vouched, body.beneficiary_id), now=utcnow())
 
 
 @router.post("/appointment-reply", response_model=AppointmentReplyResult)
-def reply_about_appointment(body: AppointmentReplyRequest, session: SessionDep) -> AppointmentReplyResult:
-    return appointment_reply(
-        session, beneficiary_id=body.beneficiary_id, intent=body.intent, text=body.text, now=utcnow()
-    )
+def reply_about_appointment(
+    body: AppointmentReplyRequest, session: SessionDep, vouched: VouchedDep
+) -> AppointmentReplyResult:
+    person = _person(vouched, body.beneficiary_id)
+    return appointment_reply(session, beneficiary_id=person, intent=body.intent, text=body.text, now=utcnow())
 
 
 @router.get("/state", response_model=BotState)
-def state(beneficiary_id: int, session: SessionDep) -> BotState:
-    return service.state(session, beneficiary_id=beneficiary_id, now=utcnow())
+def state(beneficiary_id: int, session: SessionDep, vouched: VouchedDep) -> BotState:
+    return service.state(session, beneficiary_id=_person(vouched, beneficiary_id), now=utcnow())
 
 
 @router.post("/handoff", response_model=HandoffResult)
-def handoff(body: HandoffCreate, session: SessionDep) -> HandoffResult:
-    return service.handoff(
-        session, beneficiary_id=body.beneficiary_id, reason=body.reason, text=body.text, now=utcnow()
-    )
+def handoff(body: HandoffCreate, session: SessionDep, vouched: VouchedDep) -> HandoffResult:
+    person = _person(vouched, body.beneficiary_id)
+    return service.handoff(session, beneficiary_id=person, reason=body.reason, text=body.text, now=utcnow())
 
 
 @router.post("/barrier", response_model=BarrierReply)
-def barrier(body: BarrierRequest, session: SessionDep) -> BarrierReply:
-    return service.barrier(
-        session, beneficiary_id=body.beneficiary_id, group=body.group, text=body.text, now=utcnow()
-    )
+def barrier(body: BarrierRequest, session: SessionDep, vouched: VouchedDep) -> BarrierReply:
+    person = _person(vouched, body.beneficiary_id)
+    return service.barrier(session, beneficiary_id=person, group=body.group, text=body.text, now=utcnow())

@@ -205,7 +205,7 @@ def erase(
         return _erase_page(request, session, user, beneficiary, status_code=409, conflict=conflict)
     _audit(session, user, "beneficiary.erase", record.organisation_id, detail=f"console: erasure {record.id}")
     # A background task runs once the session is committed and the answer sent.
-    forget = BackgroundTask(forget_conversations, [beneficiary_id], rasa_url=get_settings().rasa_url)
+    forget = BackgroundTask(forget_conversations, [beneficiary_id], settings=get_settings())
     return harden(RedirectResponse("/console/effacements?ok=efface", status_code=303, background=forget))
 
 

@@ -117,7 +117,7 @@ def purge_inactive(
                 ",".join(str(person_id) for person_id, _ in erased),
                 ",".join(str(record.id) for _, record in erased),
             )
-            forget_conversations([person_id for person_id, _ in erased], rasa_url=get_settings().rasa_url)
+            forget_conversations([person_id for person_id, _ in erased], settings=get_settings())
     log.info(
         "retention: %d people erased in all (inactive since %s)", len(records), cutoff.date().isoformat()
     )

@@ -71,7 +71,7 @@ def erase_beneficiary(
         now=now,
     )
     # Background tasks run once the session is committed and the answer sent.
-    background.add_task(forget_conversations, [beneficiary_id], rasa_url=get_settings().rasa_url)
+    background.add_task(forget_conversations, [beneficiary_id], settings=get_settings())
     return record
 
 

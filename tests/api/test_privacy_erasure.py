@@ -248,7 +248,8 @@ def test_rasa_forgets_the_conversation(client: TestClient, everything: Everythin
         f"/api/beneficiaries/{everything.person_id}", headers=everything.org.admin.headers
     )
     assert response.status_code == 200
-    assert fake_rasa == [("PUT", f"/conversations/b-{everything.person_id}/tracker/events", [])]
+    path = f"/conversations/b-{everything.person_id}/tracker/events?token={get_settings().rasa_auth_token}"
+    assert fake_rasa == [("PUT", path, [])]
 
 
 def test_rasa_down_does_not_stop_the_erasure(

@@ -45,14 +45,19 @@ class System:
             raise RuntimeError(f"{MODEL} is missing: run 'make model' (make test does it)")
         self.database_url = database_url
         self.log_dir = log_dir
-        self.ports = {name: free_port() for name in ("api", "gateway", "actions", "rasa", "twilio")}
+        self.ports = {
+            name: free_port() for name in ("api", "internal", "gateway", "actions", "rasa", "twilio")
+        }
         self.account_sid = "AC" + uuid.uuid4().hex
         self.auth_token = uuid.uuid4().hex
         # The platform operator, made by the real CLI in start(); admin of each test organisation.
         self.admin_email = "e2e-operator@spie.test"
         self.admin_password = uuid.uuid4().hex
         self.bot_token = "e2e-bot-token"
+        self.gateway_signing_key = "e2e-gateway-signing-key-" + uuid.uuid4().hex
+        self.rasa_auth_token = "e2e-rasa-token-" + uuid.uuid4().hex
         self.api_url = f"http://127.0.0.1:{self.ports['api']}"
+        self.internal_url = f"http://127.0.0.1:{self.ports['internal']}"
         self.gateway_url = f"http://127.0.0.1:{self.ports['gateway']}"
         self.rasa_url = f"http://127.0.0.1:{self.ports['rasa']}"
         self.twilio = FakeTwilioServer(
@@ -70,8 +75,10 @@ class System:
             **os.environ,
             "SPIE_ENVIRONMENT": "test",
             "SPIE_DATABASE_URL": self.database_url,
-            "SPIE_API_URL": self.api_url,
+            "SPIE_BOT_API_URL": self.internal_url,
             "SPIE_BOT_TOKEN": self.bot_token,
+            "SPIE_GATEWAY_SIGNING_KEY": self.gateway_signing_key,
+            "SPIE_RASA_AUTH_TOKEN": self.rasa_auth_token,
             "SPIE_RASA_URL": self.rasa_url,
             "SPIE_PUBLIC_BASE_URL": PUBLIC_BASE_URL,
             "SPIE_TWILIO_ACCOUNT_SID": self.account_sid,
@@ -119,13 +126,18 @@ class System:
         self._start(
             "actions",
             [str(RASA_BIN), "run", "actions", "--actions", "actions", "--port", str(self.ports["actions"])],
+            SANIC_HOST="127.0.0.1",  # as in the Procfile: rasa_sdk listens on 0.0.0.0 otherwise
         )
         self._start(
             "rasa",
             [
                 str(RASA_BIN),
                 "run",
+                "--interface",
+                "127.0.0.1",
                 "--enable-api",
+                "--auth-token",
+                self.rasa_auth_token,
                 "-m",
                 str(MODEL),
                 "--port",
@@ -138,13 +150,15 @@ class System:
         )
         uvicorn = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--log-level", "warning"]
         self._start("api", [*uvicorn, "api.main:app", "--port", str(self.ports["api"])])
+        self._start("internal", [*uvicorn, "api.internal_main:app", "--port", str(self.ports["internal"])])
         self._start("gateway", [*uvicorn, "bot.main:app", "--port", str(self.ports["gateway"])])
         self._start("scheduler", [sys.executable, "-m", "bot.scheduler"])
         checks = {
             "api": f"{self.api_url}/health",
+            "internal": f"{self.internal_url}/health",
             "gateway": f"{self.gateway_url}/health",
             "actions": f"http://127.0.0.1:{self.ports['actions']}/health",
-            "rasa": f"{self.rasa_url}/status",
+            "rasa": f"{self.rasa_url}/status?token={self.rasa_auth_token}",
         }
         for name, url in checks.items():
             wait_for(lambda url=url: self._up(url), timeout=180, interval=0.5, what=f"{name} to start")

@@ -33,7 +33,9 @@ def test_intent_accuracy_on_the_held_out_set(system: System) -> None:
     per_intent: Counter[str] = Counter()
     correct: Counter[str] = Counter()
     for expected, text in examples:
-        parsed = system.http.post(f"{system.rasa_url}/model/parse", json={"text": text}).json()
+        parsed = system.http.post(
+            f"{system.rasa_url}/model/parse", params={"token": system.rasa_auth_token}, json={"text": text}
+        ).json()
         predicted = parsed["intent"]["name"]
         per_intent[expected] += 1
         if predicted == expected:

@@ -1,0 +1,1 @@
+"""Rasa input channels: how our gateway, and only it, talks to the Rasa engine."""
