@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     sweep_batch_size: int = 200
 
     max_inbound_chars: int = 640
+    # Request limits (api/request_limits.py), in bytes. A Twilio webhook is 1-2 KiB, ~20-40 fields.
+    max_webhook_bytes: int = 64 * 1024
+    max_webhook_fields: int = 100
+    # A CSV file of beneficiaries (console and REST); 50,000 rows fit in it.
+    max_upload_bytes: int = 5 * 1024 * 1024
+    # A data·inclusion export posted to /api/offers/import.
+    max_offers_import_bytes: int = 32 * 1024 * 1024
+    # Every other request body: JSON of the REST and bot APIs, console forms.
+    max_json_bytes: int = 1024 * 1024
     outbox_poll_seconds: float = 1.0
     outbox_max_attempts: int = 5
     invitation_slot_count: int = 4

@@ -12,6 +12,7 @@ from api.botapi.routes import router as bot_router
 from api.config import get_settings
 from api.errors import install_error_handler
 from api.privacy import log_masking
+from api.request_limits import BodyLimit, RequestBodyLimit, json_too_large
 
 
 def create_internal_app() -> FastAPI:
@@ -21,6 +22,8 @@ def create_internal_app() -> FastAPI:
     app = FastAPI(title="SPIE assistant internal bot API", docs_url=None, redoc_url=None, openapi_url=None)
     install_error_handler(app)
     app.include_router(bot_router)
+    max_bytes = get_settings().max_json_bytes
+    app.add_middleware(RequestBodyLimit, limit_for=lambda _scope: BodyLimit(max_bytes, json_too_large))
 
     @app.get("/health")
     def health() -> dict[str, str]:

@@ -12,6 +12,7 @@ from api.accounts.routes import router as accounts_router
 from api.agenda.routes import router as agenda_router
 from api.beneficiaries.import_routes import router as imports_router
 from api.config import get_settings
+from api.console.rendering import too_large_page
 from api.console.routes import install_console
 from api.db import session_scope
 from api.errors import install_error_handler
@@ -19,6 +20,7 @@ from api.figures.routes import router as figures_router
 from api.offers.routes import router as offers_router
 from api.privacy import log_masking
 from api.privacy.routes import router as privacy_router
+from api.request_limits import RequestBodyLimit, api_limits
 from api.routes import router as api_router
 
 
@@ -46,6 +48,8 @@ def create_app() -> FastAPI:
     app.include_router(accounts_router)
     app.include_router(console_router)
     install_console(app)  # the console's pages and its DSFR assets (fails to start without them)
+    # Bodies over their cap are refused before any parsing: 413, in French on console pages.
+    app.add_middleware(RequestBodyLimit, limit_for=api_limits(too_large_page))
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

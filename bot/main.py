@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from api.config import get_settings
 from api.errors import install_error_handler
 from api.privacy import log_masking
+from api.request_limits import RequestBodyLimit, gateway_limits
 from bot import simulator, twilio_webhooks
 from bot.inbound import InboundProcessor
 from bot.outbox.dispatcher import OutboxDispatcher
@@ -43,6 +44,8 @@ def create_app() -> FastAPI:
     settings = get_settings()
     app = FastAPI(title="SPIE assistant gateway", lifespan=lifespan)
     install_error_handler(app)
+    # A webhook over 64 KiB is refused before it is parsed or its signature checked.
+    app.add_middleware(RequestBodyLimit, limit_for=gateway_limits())
     app.include_router(twilio_webhooks.router)
     if settings.simulator_enabled:
         app.include_router(simulator.router)

@@ -6,17 +6,20 @@ configured (Settings.simulator_enabled).
 """
 
 import asyncio
+import json
 import uuid
 from pathlib import Path
 
 from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from api.beneficiaries.phones import normalise_mobile
 from api.db import session_scope
 from api.messaging.conversation import conversation
 from api.messaging.inbound import record_inbound
+from api.messaging.text_safety import MAX_TEXT_CHARS, clean_inbound_text
 
 router = APIRouter(prefix="/simulateur", tags=["simulator"])
 PAGE = Path(__file__).parent / "static" / "simulator.html"
@@ -24,7 +27,7 @@ PAGE = Path(__file__).parent / "static" / "simulator.html"
 
 class SimulatedMessage(BaseModel):
     phone: str = Field(min_length=4, max_length=32)
-    body: str = Field(max_length=2000)
+    body: str = Field(max_length=MAX_TEXT_CHARS)  # cleaned by record_inbound, as Twilio's
 
 
 @router.get("", response_class=HTMLResponse)
@@ -53,8 +56,24 @@ def _store(phone: str, body: str) -> None:
         session.commit()
 
 
+def _cleaned(raw: bytes) -> SimulatedMessage:
+    """The message, its texts cleaned before validation: JSON may carry lone surrogates
+    ("\\ud800"), which pydantic refuses; Twilio's webhook would have stored the message."""
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise RequestValidationError([{"type": "json_invalid", "loc": ("body",), "msg": str(exc)}]) from exc
+    if isinstance(data, dict):
+        data = {key: clean_inbound_text(v) if isinstance(v, str) else v for key, v in data.items()}
+    try:
+        return SimulatedMessage.model_validate(data)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors()) from exc
+
+
 @router.post("/messages", status_code=202)
-async def send(message: SimulatedMessage, request: Request) -> dict[str, str]:
+async def send(request: Request) -> dict[str, str]:
+    message = _cleaned(await request.body())
     e164 = normalise_mobile(message.phone)
     await asyncio.to_thread(_store, e164, message.body)
     request.app.state.processor.submit(e164)

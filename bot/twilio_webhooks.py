@@ -8,8 +8,10 @@ from fastapi import APIRouter, Request, Response
 from api.beneficiaries.phones import mask
 from api.config import get_settings
 from api.db import session_scope
+from api.errors import AppError
 from api.messaging.delivery import record_status
 from api.messaging.inbound import record_inbound
+from api.messaging.text_safety import parse_count
 from bot.addresses import parse_address
 from bot.signature import is_signed_by_twilio, public_url
 
@@ -20,8 +22,13 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
 async def _signed_params(request: Request) -> dict[str, str] | None:
+    """The webhook's fields if Twilio signed them, else None. The body was capped by
+    api/request_limits.py (bot/main.py); more fields than Twilio ever sends is a 413."""
     settings = get_settings()
-    form = await request.form()
+    body = await request.body()
+    if body.count(b"&") >= settings.max_webhook_fields:  # urlencoded: one '&' between fields
+        raise AppError(413, f"too many form fields: at most {settings.max_webhook_fields}")
+    form = await request.form(max_files=0, max_fields=settings.max_webhook_fields)
     params = {key: str(value) for key, value in form.items()}
     valid = is_signed_by_twilio(
         auth_token=settings.twilio_auth_token,
@@ -42,7 +49,7 @@ def _store(params: dict[str, str]) -> tuple[str, bool]:
             from_phone=sender.phone,
             to_address=params.get("To", ""),
             body=params.get("Body", ""),
-            num_media=int(params.get("NumMedia", "0") or 0),
+            num_media=parse_count(params.get("NumMedia")),
         )
         session.commit()
         return message.from_phone, created

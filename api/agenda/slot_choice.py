@@ -39,6 +39,8 @@ from zoneinfo import ZoneInfo
 
 import dateparser
 
+from api.messaging.text_safety import ascii_digits
+
 
 @dataclass(frozen=True)
 class OfferedSlot:
@@ -236,19 +238,25 @@ class _Tok:
 
 
 _EMOJI_YES = re.compile("[\U0001f44d\U0001f44c\u2705\u2714\U0001f197]")
-_DATE_RE = re.compile(r"(?<![\d:/.-])(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}|\d{2}))?(?![\d:h/.-])")
-_TIME_RE = re.compile(r"(?<![\d/])(\d{1,2})(?:\s*(?:h|hr|hrs|heure|heures)(\d{2})?|:(\d{2}))(?![a-z\d])")
-_ORDINAL_RE = re.compile(r"^(\d{1,2})(er|ere|re|e|eme|em|ieme|iem|nd|nde|d)$")
+# ASCII digits only (re.ASCII): other scripts' digits were made ASCII by _normalise.
+_DATE_RE = re.compile(r"(?<![\d:/.-])(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}|\d{2}))?(?![\d:h/.-])", re.ASCII)
+_TIME_RE = re.compile(
+    r"(?<![\d/])(\d{1,2})(?:\s*(?:h|hr|hrs|heure|heures)(\d{2})?|:(\d{2}))(?![a-z\d])", re.ASCII
+)
+_ORDINAL_RE = re.compile(r"^(\d{1,2})(er|ere|re|e|eme|em|ieme|iem|nd|nde|d)$", re.ASCII)
 _SEPARATORS = re.compile(r"[,;!?\n\r.]+")
 
 
 def _normalise(text: str) -> str:
+    # "le ٢", "le ２", "le ²" are option 2 (api/messaging/text_safety.py); NUL marks our own
+    # placeholders below, so a NUL in the text is a space.
+    text = ascii_digits(text.replace("\x00", " "))
     text = _EMOJI_YES.sub(" ok ", text)
     text = text.replace("œ", "oe").replace("Œ", "oe").replace("’", "'").replace("`", "'")
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = re.sub(r"\bn\s*[°o]\s*(?=\d)", " numero ", text)
-    text = re.sub(r"#\s*(?=\d)", " numero ", text)
+    text = re.sub(r"\bn\s*[°o]\s*(?=[0-9])", " numero ", text)
+    text = re.sub(r"#\s*(?=[0-9])", " numero ", text)
     return text
 
 
@@ -277,7 +285,7 @@ def _lex(text: str) -> list[list[str]]:
     text = _TIME_RE.sub(time_sub, text)
     clauses = []
     for part in _SEPARATORS.split(text):
-        part = re.sub(r"[^a-z0-9\x00_]+", " ", part)
+        part = re.sub(r"[^a-z0-9\x00_]+", " ", part)  # ASCII words: isdigit() below is 0-9
         words = part.split()
         if words:
             clauses.append(words)

@@ -20,9 +20,9 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
 
 from api.beneficiaries.phones import normalise_mobile
+from api.config import get_settings
 from api.errors import AppError, Invalid
 
-MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
 NAME_MAX = 80
 
@@ -58,6 +58,22 @@ class FileRefused(AppError):
 
     def __init__(self, message: str, *, status_code: int = 422) -> None:
         super().__init__(status_code, message)
+
+
+def max_bytes() -> int:
+    """The largest file accepted, in bytes: the setting max_upload_bytes (5 MiB by default)."""
+    return get_settings().max_upload_bytes
+
+
+def max_megabytes() -> str:
+    """The same in Mo, as the console writes it: "5", "2,5"."""
+    return f"{max_bytes() / (1024 * 1024):g}".replace(".", ",")
+
+
+def too_large() -> FileRefused:
+    return FileRefused(
+        f"Ce fichier dépasse {max_megabytes()} Mo : découpez-le en plusieurs fichiers.", status_code=413
+    )
 
 
 @dataclass(frozen=True)
@@ -155,11 +171,8 @@ def read_table(text: str) -> Table:
 
 def read_file(raw: bytes) -> tuple[str, Table]:
     """The text and table of an uploaded file, or FileRefused (too big, empty, no row...)."""
-    if len(raw) > MAX_BYTES:
-        raise FileRefused(
-            f"Ce fichier dépasse {MAX_BYTES // (1024 * 1024)} Mo : découpez-le en plusieurs fichiers.",
-            status_code=413,
-        )
+    if len(raw) > max_bytes():
+        raise too_large()
     text = decode(raw)
     table = read_table(text)
     if not table.rows:

@@ -25,8 +25,9 @@ from api.beneficiaries.schemas import (
     BulkInvitationRead,
 )
 from api.db import get_session, utcnow
-from api.errors import Invalid, NotFound
+from api.errors import AppError, Invalid, NotFound
 from api.invitations import bulk
+from api.request_limits import mebibytes
 
 router = APIRouter(prefix="/api")
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -65,7 +66,10 @@ def create_import(
 ):
     """Upload a CSV file of people; it is imported in the background (follow it with GET)."""
     user.require_member(form.organisation_id)
-    raw = form.file.file.read(csv_file.MAX_BYTES + 1)
+    raw = form.file.file.read(csv_file.max_bytes() + 1)
+    if len(raw) > csv_file.max_bytes():
+        limit = mebibytes(csv_file.max_bytes())
+        raise AppError(413, f"file too large: at most {limit} MiB; split it into several files")
     job = csv_import.create_import(
         session,
         organisation_id=form.organisation_id,

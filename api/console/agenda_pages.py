@@ -29,6 +29,7 @@ from api.console.session import ConsoleUser, CurrentConsoleUser, PageError, not_
 from api.db import utcnow
 from api.errors import Conflict
 from api.invitations import service as invitation_service
+from api.messaging.text_safety import ascii_int
 from api.organisations.models import Organisation
 
 router = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)
@@ -48,8 +49,7 @@ def forbidden() -> PageError:
 
 
 def _int(value: str | None) -> int | None:
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return ascii_int(value)
 
 
 def _date(value: str | None) -> date | None:

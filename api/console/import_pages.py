@@ -29,6 +29,7 @@ from api.console.session import ConsoleUser, CurrentConsoleUser, PageError, not_
 from api.db import utcnow
 from api.errors import NotFound
 from api.invitations import bulk
+from api.messaging.text_safety import ascii_int
 from api.organisations.models import Organisation
 
 router = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)
@@ -112,7 +113,7 @@ def _imports_page(
         "error": error,
         "organisation_error": organisation_error,
         "flash": FLASH.get(request.query_params.get("ok", "")),
-        "max_mb": csv_file.MAX_BYTES // (1024 * 1024),
+        "max_mb": csv_file.max_megabytes(),
         "max_rows": f"{csv_file.MAX_ROWS:,}".replace(",", " "),
     }
     return page(request, user, "imports.html", context, status_code=status_code)
@@ -149,7 +150,7 @@ def upload(
         raise PageError(403, "Accès refusé", "Vous n'êtes membre d'aucune organisation.")
     if len(organisations) == 1 and not organisation_id:
         organisation_id = str(organisations[0].id)
-    if not organisation_id.isdigit() or int(organisation_id) not in {o.id for o in organisations}:
+    if ascii_int(organisation_id) not in {o.id for o in organisations}:
         if organisation_id:
             raise not_found()
         return _imports_page(
@@ -168,12 +169,15 @@ def upload(
             chosen_organisation=organisation_id,
             status_code=422,
         )
+    raw = fichier.file.read(csv_file.max_bytes() + 1)
     try:
+        if len(raw) > csv_file.max_bytes():
+            raise csv_file.too_large()
         job = csv_import.create_import(
             session,
             organisation_id=int(organisation_id),
             filename=fichier.filename,
-            raw=fichier.file.read(csv_file.MAX_BYTES + 1),
+            raw=raw,
             user_id=user.user_id,
             draft=True,
         )
@@ -319,11 +323,14 @@ def _back_to_list(retour: str) -> str:
 
 
 def _people(session: Session, user: ConsoleUser, ids: list[str]) -> list[Beneficiary]:
-    if not all(value.isdigit() for value in ids):
+    numbers = [ascii_int(value) for value in ids]
+    if None in numbers:
         raise not_found()
     try:
         return bulk.select_people(
-            session, ids=[int(value) for value in ids], organisation_ids=user.principal.organisation_ids
+            session,
+            ids=[number for number in numbers if number is not None],
+            organisation_ids=user.principal.organisation_ids,
         )
     except NotFound:
         raise not_found() from None
@@ -444,12 +451,12 @@ def invite(
             place_id=place_id,
             status_code=422,
         )
-    motif = session.get(Motif, int(motif_id)) if motif_id.isdigit() else None
+    motif = session.get(Motif, ascii_int(motif_id)) if ascii_int(motif_id) else None
     if motif is None or not user.principal.is_member(motif.organisation_id):
         raise not_found()
     place = None
     if place_id:
-        place = session.get(Place, int(place_id)) if place_id.isdigit() else None
+        place = session.get(Place, ascii_int(place_id)) if ascii_int(place_id) else None
         if place is None or place.organisation_id != motif.organisation_id:
             raise not_found()
     outcomes = bulk.invite_many(session, beneficiaries=people, motif=motif, place=place, now=utcnow())

@@ -37,6 +37,7 @@ from api.handoffs import service as handoff_service
 from api.handoffs.models import HandoffRequest
 from api.messaging import outbox
 from api.messaging.segments import count_segments, to_gsm7
+from api.messaging.text_safety import ascii_int
 from api.organisations.models import Organisation
 
 router = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)
@@ -117,7 +118,7 @@ def beneficiaries(
         status=statut,
         barrier_group=frein,
         needs_human=needs_human,
-        page=int(page_number) if page_number.isdigit() else 1,
+        page=ascii_int(page_number) or 1,
         now=utcnow(),
     )
     if frein:

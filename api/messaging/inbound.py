@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from api.db import utcnow
 from api.messaging.models import InboundMessage
+from api.messaging.text_safety import clean_field, clean_inbound_text
 
 
 def record_inbound(
@@ -18,7 +19,14 @@ def record_inbound(
     body: str,
     num_media: int,
 ) -> tuple[InboundMessage, bool]:
-    """Store a message; returns (message, created). A replayed MessageSid creates nothing."""
+    """Store a message; returns (message, created). A replayed MessageSid creates nothing.
+
+    The body is stored as api/messaging/text_safety.py cleans it (no NUL, no lone surrogate,
+    no bidi mark, bounded length): everything downstream reads that same text.
+    """
+    message_sid = clean_field(message_sid, max_chars=64)
+    body = clean_inbound_text(body)
+    to_address = clean_field(to_address, max_chars=40)
     existing = session.scalar(select(InboundMessage).where(InboundMessage.message_sid == message_sid))
     if existing is not None:
         return existing, False

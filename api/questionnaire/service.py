@@ -17,6 +17,7 @@ from api.beneficiaries.models import Beneficiary
 from api.carnet import service as carnet_service
 from api.carnet.models import CarnetEntry
 from api.messaging import outbox, texts
+from api.messaging.text_safety import ascii_digits
 from api.organisations.models import Organisation
 
 PREFIX = "questionnaire:"
@@ -40,7 +41,8 @@ CHILDCARE_NO = r"\b(non|nan|no|pas besoin|pas d.?enfants?|pas la peine)\b"
 
 
 def _fold(text: str) -> str:
-    without_accents = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    # "٢" and "２" are 2 as "2" is (api/messaging/text_safety.py), then ASCII only.
+    without_accents = unicodedata.normalize("NFKD", ascii_digits(text)).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9?' ]+", " ", without_accents.lower()).strip()
 
 

@@ -118,7 +118,7 @@ def test_empty_and_repeated_headers_get_names() -> None:
         (csv_bytes(HEADER), 422, "aucune ligne"),
         (b"PK\x03\x04 a zip", 422, "classeur Excel"),
         (b"\xd0\xcf\x11\xe0 an old xls", 422, "classeur Excel"),
-        (b"x" * (csv_file.MAX_BYTES + 1), 413, "5 Mo"),
+        (b"x" * (csv_file.max_bytes() + 1), 413, "5 Mo"),
     ],
     ids=["empty", "header only", "xlsx", "xls", "too big"],
 )
@@ -494,8 +494,8 @@ def test_the_api_takes_a_mapping_and_refuses_a_wrong_one(
     assert unknown.status_code == 422 and "« GSM »" in unknown.json()["detail"]
     assert _upload(client, admin.headers, org.id, raw, mapping="[1]").status_code == 422
     assert _upload(client, admin.headers, org.id, raw, mapping="{").status_code == 422
-    too_big = _upload(client, admin.headers, org.id, b"x" * (csv_file.MAX_BYTES + 1))
-    assert too_big.status_code == 413 and "5 Mo" in too_big.json()["detail"]
+    too_big = _upload(client, admin.headers, org.id, b"x" * (csv_file.max_bytes() + 1))
+    assert too_big.status_code == 413 and "at most 5 MiB" in too_big.json()["detail"]
 
 
 def test_the_api_needs_a_token_and_a_membership(

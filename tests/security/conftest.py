@@ -1,10 +1,12 @@
-"""Security tests: the in-process ones use tests/conftest.py's fixtures; the attacks on the real
-processes share one running System per test run (package scope), as tests/e2e does."""
+"""Security tests: the in-process ones use tests/conftest.py's fixtures (and the console's
+accounts with a fast password hash); the attacks on the real processes share one running
+System per test run (package scope), as tests/e2e does."""
 
 from collections.abc import Iterator
 
 import pytest
 
+from tests.accounts.conftest import _fast_password_hash, account  # noqa: F401 (fixtures)
 from tests.e2e.conftest import Agenda
 from tests.e2e.system import ROOT, System
 
