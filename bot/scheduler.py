@@ -23,9 +23,13 @@ log = logging.getLogger("bot.scheduler")
 def sweep_once() -> None:
     with session_scope() as session:
         result = sweep(session, now=utcnow(), batch_size=get_settings().sweep_batch_size)
-    if result.queued or result.skipped:
+    if result.queued or result.skipped or result.failed:
         log.info(
-            "sweep: %d queued, %d skipped, %d postponed", result.queued, result.skipped, result.postponed
+            "sweep: %d queued, %d skipped, %d postponed, %d failed",
+            result.queued,
+            result.skipped,
+            result.postponed,
+            result.failed,
         )
 
 

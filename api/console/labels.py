@@ -38,6 +38,7 @@ HANDOFF_REASONS: dict[str, str] = {
     "delivery_failed": "Message non remis",
     "no_offer": "Aucune offre à proximité",
     "immersion": "Question sur l'immersion",
+    "scheduled_message_failed": "Message programmé non envoyé (erreur)",
 }
 
 HANDOFF_STATES: dict[str, tuple[str, str]] = {

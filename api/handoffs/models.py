@@ -20,6 +20,7 @@ HANDOFF_REASONS = (
     "delivery_failed",
     "no_offer",
     "immersion",
+    "scheduled_message_failed",
 )
 
 

@@ -23,6 +23,7 @@ class ScheduledMessage(Base):
     due_key: Mapped[str] = mapped_column(String(80))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     # pending -> queued (in the outbox) | skipped (no longer applies, or too late)
+    #         | failed (could not be decided: the error is in `note`, a professional is told)
     state: Mapped[str] = mapped_column(String(12), default="pending", index=True)
     claim_token: Mapped[str | None] = mapped_column(String(36))
     outbox_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))

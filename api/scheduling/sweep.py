@@ -3,6 +3,10 @@
 Each due row is taken with FOR UPDATE SKIP LOCKED (PostgreSQL), re-read, and decided in
 the same transaction as the outbox row it creates: a crash loses nothing and repeats
 nothing, and two schedulers never take the same row.
+
+A row that cannot be decided (bad data, a bug) never blocks the others: the batch is then
+decided again row by row, each in a savepoint, and the bad row is marked failed with its
+error and put in the professionals' queue.
 """
 
 import json
@@ -21,6 +25,7 @@ from api.appointments.models import Appointment
 from api.beneficiaries.models import Beneficiary
 from api.carnet import service as carnet_service
 from api.config import get_settings
+from api.handoffs import service as handoff_service
 from api.invitations import service as invitation_service
 from api.invitations.models import Invitation
 from api.messaging import outbox, texts
@@ -47,6 +52,7 @@ class SweepResult:
     queued: int = 0
     skipped: int = 0
     postponed: int = 0
+    failed: int = 0
 
 
 def sweep(session: Session, *, now: datetime, batch_size: int = 200) -> SweepResult:
@@ -58,13 +64,23 @@ def sweep(session: Session, *, now: datetime, batch_size: int = 200) -> SweepRes
         total.queued += result.queued
         total.skipped += result.skipped
         total.postponed += result.postponed
-        if result.queued + result.skipped + result.postponed < batch_size:
+        total.failed += result.failed
+        if result.queued + result.skipped + result.postponed + result.failed < batch_size:
             return total
 
 
 def sweep_batch(session: Session, *, now: datetime, batch_size: int) -> SweepResult:
     """Take up to `batch_size` due rows and decide each. The caller commits."""
-    rows = list(
+    try:
+        with session.begin_nested():
+            return _decide_batch(session, now=now, batch_size=batch_size)
+    except Exception:
+        log.exception("a due message could not be decided: deciding this batch row by row")
+    return _decide_one_by_one(session, now=now, batch_size=batch_size)
+
+
+def _due_rows(session: Session, *, now: datetime, batch_size: int) -> list[ScheduledMessage]:
+    return list(
         session.scalars(
             select(ScheduledMessage)
             .where(ScheduledMessage.state == "pending", ScheduledMessage.due_at <= now)
@@ -73,6 +89,10 @@ def sweep_batch(session: Session, *, now: datetime, batch_size: int) -> SweepRes
             .with_for_update(skip_locked=True)
         )
     )
+
+
+def _decide_batch(session: Session, *, now: datetime, batch_size: int) -> SweepResult:
+    rows = _due_rows(session, now=now, batch_size=batch_size)
     # The session's identity map holds objects weakly: without a strong reference, every
     # session.get() in decide() goes back to the database (5 SELECTs per row). Load the batch's
     # related rows in a few queries and keep them alive until the batch is decided.
@@ -89,6 +109,44 @@ def sweep_batch(session: Session, *, now: datetime, batch_size: int) -> SweepRes
             row.outbox_message_id = message.id
     session.flush()
     return result
+
+
+def _decide_one_by_one(session: Session, *, now: datetime, batch_size: int) -> SweepResult:
+    result = SweepResult()
+    for row_id in [row.id for row in _due_rows(session, now=now, batch_size=batch_size)]:
+        try:
+            with session.begin_nested():
+                row = session.get(ScheduledMessage, row_id)
+                assert row is not None
+                outcome = decide(session, row=row, now=now)
+                session.flush()
+        except Exception as exc:
+            log.exception("scheduled message %s could not be decided", row_id)
+            _fail(session, row_id=row_id, now=now, error=f"{type(exc).__name__}: {exc}")
+            outcome = "failed"
+        setattr(result, outcome, getattr(result, outcome) + 1)
+    return result
+
+
+def _fail(session: Session, *, row_id: int, now: datetime, error: str) -> None:
+    """Mark a row that cannot be decided as failed, and tell a professional."""
+    row = session.get(ScheduledMessage, row_id)
+    assert row is not None
+    row.state = "failed"
+    row.note = error[:500]
+    row.decided_at = now
+    beneficiary = session.get(Beneficiary, row.beneficiary_id)
+    try:
+        with session.begin_nested():
+            handoff_service.open_request(
+                session,
+                reason="scheduled_message_failed",
+                text=f"{row.kind} non envoyé (erreur technique)",
+                beneficiary=beneficiary,
+            )
+    except Exception:
+        log.exception("could not queue the failed scheduled message %s for a professional", row_id)
+    session.flush()
 
 
 def _load_related(session: Session, rows: list[ScheduledMessage]) -> list[object]:
