@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     sweep_batch_size: int = 200
 
     max_inbound_chars: int = 640
+    # The same text from the same number within this many seconds acts once (a double tap).
+    double_tap_seconds: float = 10.0
     # Request limits (api/request_limits.py), in bytes. A Twilio webhook is 1-2 KiB, ~20-40 fields.
     max_webhook_bytes: int = 64 * 1024
     max_webhook_fields: int = 100

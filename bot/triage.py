@@ -41,6 +41,21 @@ def triage(session: Session, *, inbound: InboundMessage, settings: Settings) -> 
 
     inbound.beneficiary_id = beneficiary.id
     beneficiary.last_inbound_at = inbound.received_at
+    repeated = _double_tap_of(session, inbound, seconds=settings.double_tap_seconds)
+    if repeated is not None:
+        carnet_service.add_entry(
+            session,
+            beneficiary_id=beneficiary.id,
+            kind="inbound_message",
+            author="beneficiary",
+            body=inbound.body,
+            channel=inbound.channel,
+            provider_sid=inbound.message_sid,
+            inbound_message_id=inbound.id,
+            data={"repeat_of_inbound_id": repeated.id},
+        )
+        mark_processed(session, message=inbound, outcome="repeated")
+        return None
     carnet_service.add_entry(
         session,
         beneficiary_id=beneficiary.id,
@@ -108,6 +123,35 @@ def triage(session: Session, *, inbound: InboundMessage, settings: Settings) -> 
         )
     mark_processed(session, message=inbound, outcome=outcome)
     return None
+
+
+def _double_tap_of(session: Session, inbound: InboundMessage, *, seconds: float) -> InboundMessage | None:
+    """The message this one repeats, if it is a double tap: the same text from the same number
+    a few seconds earlier, with no message of ours in between other than replies to it (an
+    invitation or reminder in between makes the same words a new answer)."""
+    if seconds <= 0 or not inbound.body.strip() or inbound.num_media:
+        return None
+    previous = session.scalar(
+        select(InboundMessage)
+        .where(InboundMessage.from_phone == inbound.from_phone, InboundMessage.id < inbound.id)
+        .order_by(InboundMessage.id.desc())
+        .limit(1)
+    )
+    if previous is None or previous.body.strip().casefold() != inbound.body.strip().casefold():
+        return None
+    if inbound.received_at - previous.received_at > timedelta(seconds=seconds):
+        return None
+    sent_between = session.scalar(
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.to_phone == inbound.from_phone,
+            OutboxMessage.created_at > previous.received_at,
+            OutboxMessage.created_at <= inbound.received_at,
+            OutboxMessage.in_reply_to_id.is_(None),
+        )
+        .limit(1)
+    )
+    return None if sent_between is not None else previous
 
 
 def _contact_text(session: Session, beneficiary: Beneficiary) -> str:
