@@ -4,7 +4,7 @@ APP_PY := .venv/bin/python
 RASA := .venv-rasa/bin/rasa
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres setup model migrate demo validate lint clean \
+.PHONY: run test test-sqlite test-postgres setup lock model migrate demo validate lint clean \
 	bench bench-slot-choice bench-conversations bench-reminders bench-console bench-figures
 
 run: setup model migrate demo node_modules/.installed
@@ -22,17 +22,25 @@ test-postgres: node_modules/.installed /usr/bin/chromium
 
 setup: .venv/.installed .venv-rasa/.installed
 
-.venv/.installed: pyproject.toml
+.venv/.installed: pyproject.toml requirements.lock
 	test -x $(APP_PY) || python3 -m venv .venv
-	$(APP_PY) -m pip install -q --upgrade pip==24.0
-	$(APP_PY) -m pip install -q -e '.[dev]'
+	$(APP_PY) -m pip install -q --require-hashes -r requirements.lock
+	$(APP_PY) -m pip install -q --no-deps --no-build-isolation -e .
 	touch $@
 
-.venv-rasa/.installed: requirements-rasa.txt
+.venv-rasa/.installed: requirements-rasa.lock
 	test -x .venv-rasa/bin/python || "$$(scripts/find-python310.sh)" -m venv .venv-rasa
-	.venv-rasa/bin/python -m pip install -q --upgrade pip==24.0
-	.venv-rasa/bin/python -m pip install -q -r requirements-rasa.txt
+	.venv-rasa/bin/python -m pip install -q --require-hashes -r requirements-rasa.lock
 	touch $@
+
+# Re-resolve both lock files (hashes for every file). Keeps the current pins unless
+# asked: `make lock UPGRADE=1` takes the newest versions the inputs allow.
+UV_LOCK := UV_PYTHON_DOWNLOADS=never .venv/bin/uv pip compile --quiet --generate-hashes \
+	--custom-compile-command "make lock" $(if $(UPGRADE),--upgrade)
+lock: .venv/.installed
+	$(UV_LOCK) pyproject.toml --extra dev --universal --python-version 3.11 -o requirements.lock
+	$(UV_LOCK) requirements-rasa.in --python-version 3.10 --python-platform x86_64-unknown-linux-gnu \
+		-o requirements-rasa.lock
 
 # Debian's chromium for the console's browser tests (Playwright drives it; no browser download).
 /usr/bin/chromium:
@@ -55,7 +63,7 @@ demo: migrate
 	$(APP_PY) -m api.demo
 
 lint: setup
-	.venv/bin/ruff check api bot rasa_channels tests benchmarks
+	.venv/bin/ruff check api bot rasa_channels tests benchmarks scripts
 
 # Speed and memory, measured on the running system (never in tests). Each prints its figures.
 bench: bench-slot-choice bench-conversations bench-reminders bench-console bench-figures

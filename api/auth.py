@@ -72,7 +72,7 @@ _bearer = HTTPBearer(auto_error=False, description="an API token: `python -m api
 
 def current_user(
     request: Request,
-    session: Annotated[Session, Depends(get_session)],
+    session: Annotated[Session, Depends(get_session, scope="function")],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """FastAPI dependency: the caller of the REST API, or 401."""

@@ -44,7 +44,7 @@ from api.scheduling import service as scheduling_service
 from api.scheduling.schemas import ScheduledMessageRead
 
 router = APIRouter(prefix="/api")
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def member_beneficiary(session: Session, user: Principal, beneficiary_id: int) -> Beneficiary:

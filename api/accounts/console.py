@@ -33,7 +33,7 @@ router = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)
 # The console's base.html (DSFR header and footer) frames these pages too.
 templates = Jinja2Templates(directory=[Path(__file__).parent / "templates", CONSOLE_TEMPLATES])
 templates.env.globals.update(dsfr=DSFR_URL, assets=OWN_URL)
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def cookies_secure() -> bool:

@@ -23,7 +23,7 @@ from api.errors import AppError, Invalid, NotFound
 from api.organisations import service as organisation_service
 
 router = APIRouter(prefix="/api", tags=["accounts"])
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 @router.get("/me", response_model=MeRead)

@@ -39,7 +39,7 @@ from api.errors import NotFound
 from api.organisations.models import Organisation
 
 router = APIRouter(prefix="/api", tags=["agenda"])
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def _period(session: Session, user: Principal, opening_period_id: int, *, admin: bool) -> OpeningPeriod:

@@ -30,7 +30,7 @@ from api.invitations import bulk
 from api.request_limits import mebibytes
 
 router = APIRouter(prefix="/api")
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def _import(session: Session, user: Principal, import_id: int) -> BeneficiaryImport:

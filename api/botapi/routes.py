@@ -40,7 +40,7 @@ def require_bot_token(x_bot_token: Annotated[str, Header()] = "") -> None:
 
 
 router = APIRouter(prefix="/internal/bot", tags=["bot"], dependencies=[Depends(require_bot_token)])
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def vouched_person(session: SessionDep, x_spie_voucher: Annotated[str, Header()] = "") -> int:

@@ -16,7 +16,7 @@ from api.db import get_session
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals.update(dsfr=DSFR_URL, assets=OWN_URL)
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def page(

@@ -67,7 +67,9 @@ class ConsoleUser:
             raise csrf_rejected()
 
 
-def console_user(request: Request, session: Annotated[Session, Depends(get_session)]) -> ConsoleUser:
+def console_user(
+    request: Request, session: Annotated[Session, Depends(get_session, scope="function")]
+) -> ConsoleUser:
     """FastAPI dependency: the logged-in professional, or LoginRequired."""
     secret = request.cookies.get(SESSION_COOKIE)
     found = accounts_service.console_session_user(session, secret=secret, now=utcnow()) if secret else None

@@ -23,7 +23,7 @@ from api.figures.schemas import FiguresRead
 from api.organisations.models import Organisation
 
 router = APIRouter(prefix="/api", tags=["figures"])
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 START = Query(description="first local date of the period (YYYY-MM-DD); default: 29 days before `end`")
 END = Query(description="last local date of the period, included (YYYY-MM-DD); default: today")
 PROBLEMS = {

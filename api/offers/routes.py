@@ -13,7 +13,7 @@ from api.offers.schemas import ImportReport, OffersImport, ServiceRead
 
 # A shared catalogue: any authenticated user reads it; the platform operator and organisation admins import.
 router = APIRouter(prefix="/api/offers", tags=["offers"], dependencies=[Depends(current_user)])
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 @router.post("/import", response_model=ImportReport)

@@ -25,7 +25,7 @@ from api.privacy.schemas import ErasureRead
 from api.routes import member_beneficiary
 
 router = APIRouter(prefix="/api", tags=["privacy"])
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def export_filename(beneficiary_id: int) -> str:

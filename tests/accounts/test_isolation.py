@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import select
@@ -18,10 +17,10 @@ from sqlalchemy.orm import Session
 from api.accounts.models import ApiToken
 from api.db import utcnow
 from api.handoffs.models import HandoffRequest
-from api.main import app
 from tests.accounts import isolation_agenda, isolation_figures, isolation_imports, isolation_privacy
 from tests.accounts.factories import Account
 from tests.accounts.world import Org, build_org
+from tests.api_routes import api_operations, id_parameters
 
 MISSING = 987_654_321
 
@@ -180,16 +179,8 @@ def _b_value(ctx: Ctx, param: str, session: Session) -> int:
 def id_inputs() -> set[tuple[str, str, str]]:
     """Every (method, path, id parameter) of the REST API."""
     found = set()
-    for route in app.routes:
-        if not isinstance(route, APIRoute) or not route.path.startswith("/api/"):
-            continue
-        names = {param.name for param in route.dependant.path_params}
-        names |= {param.name for param in route.dependant.query_params if param.name.endswith("_id")}
-        for body in route.dependant.body_params:
-            fields = getattr(body.field_info.annotation, "model_fields", {})
-            names |= {name for name in fields if name.endswith("_id")}
-        for method in route.methods:
-            found |= {(method, route.path, name) for name in names}
+    for method, path, operation in api_operations():
+        found |= {(method, path, name) for name in id_parameters(operation)}
     return found
 
 

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,18 +10,16 @@ from sqlalchemy.orm import Session
 from api.accounts import service as accounts_service
 from api.accounts.models import ApiToken
 from api.db import utcnow
-from api.main import app
 from tests.accounts.world import build_org
 from tests.api import factories as f
+from tests.api_routes import api_operations
 
 
 def _api_routes() -> list[tuple[str, str]]:
-    routes = []
-    for route in app.routes:
-        if isinstance(route, APIRoute) and route.path.startswith("/api/"):
-            path = route.path.replace("{", "").replace("}", "").replace("_id", "1")
-            routes += [(method, path) for method in sorted(route.methods)]
-    return routes
+    return sorted(
+        (method, path.replace("{", "").replace("}", "").replace("_id", "1"))
+        for method, path, _operation in api_operations()
+    )
 
 
 @pytest.mark.parametrize("method,path", _api_routes())
