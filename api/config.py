@@ -1,9 +1,10 @@
 """One settings object per process, read from SPIE_* environment variables."""
 
+from datetime import timedelta
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_BOT_TOKEN = "dev-bot-token"
@@ -68,6 +69,12 @@ class Settings(BaseSettings):
     slot_horizon_days: int = 56
     # RGPD: people with no activity for this long are erased by the retention job.
     retention_months: int = 24
+    # A console session unused for this long is closed (login again); 8 hours at most anyway.
+    console_idle_minutes: int = Field(default=30, ge=1, le=480)
+
+    @property
+    def console_idle_timeout(self) -> timedelta:
+        return timedelta(minutes=self.console_idle_minutes)
 
     @property
     def twilio_enabled(self) -> bool:

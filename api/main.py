@@ -17,6 +17,7 @@ from api.console.routes import install_console
 from api.db import session_scope
 from api.errors import install_error_handler
 from api.figures.routes import router as figures_router
+from api.hsts import StrictTransportSecurity
 from api.offers.routes import router as offers_router
 from api.privacy import log_masking
 from api.privacy.routes import router as privacy_router
@@ -50,6 +51,7 @@ def create_app() -> FastAPI:
     install_console(app)  # the console's pages and its DSFR assets (fails to start without them)
     # Bodies over their cap are refused before any parsing: 413, in French on console pages.
     app.add_middleware(RequestBodyLimit, limit_for=api_limits(too_large_page))
+    app.add_middleware(StrictTransportSecurity)  # production only (api/hsts.py)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

@@ -1,6 +1,6 @@
 """Imports every model so that Base.metadata knows all tables (Alembic, tests)."""
 
-from api.accounts.models import ApiToken, AuditLog, ConsoleSession, LoginAttempt, Membership, User
+from api.accounts.models import ApiToken, AuditLog, ConsoleSession, LoginThrottle, Membership, User
 from api.agenda.models import Absence, Motif, OpeningPeriod, Place, Slot
 from api.appointments.models import Appointment
 from api.beneficiaries.models import Beneficiary, BeneficiaryImport
@@ -30,7 +30,7 @@ __all__ = [
     "HandoffRequest",
     "InboundMessage",
     "Invitation",
-    "LoginAttempt",
+    "LoginThrottle",
     "Membership",
     "Motif",
     "OfferService",

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from api.config import get_settings
 from api.errors import install_error_handler
+from api.hsts import StrictTransportSecurity
 from api.privacy import log_masking
 from api.request_limits import RequestBodyLimit, gateway_limits
 from bot import simulator, twilio_webhooks
@@ -46,6 +47,7 @@ def create_app() -> FastAPI:
     install_error_handler(app)
     # A webhook over 64 KiB is refused before it is parsed or its signature checked.
     app.add_middleware(RequestBodyLimit, limit_for=gateway_limits())
+    app.add_middleware(StrictTransportSecurity)  # production only (api/hsts.py)
     app.include_router(twilio_webhooks.router)
     if settings.simulator_enabled:
         app.include_router(simulator.router)

@@ -1,11 +1,13 @@
 """The professionals' console: log in and out with a session cookie, and the home page.
 
 The session lives in the `console_sessions` table; the cookie holds its secret (HttpOnly,
-SameSite=Lax, Secure outside development and test). The login form is protected against
+SameSite=Lax, Secure outside development and test); it closes after SPIE_CONSOLE_IDLE_MINUTES
+without use. The login form is protected against
 CSRF by a double-submit cookie; forms of a logged-in session post the session's own token.
 """
 
 import hmac
+import logging
 import secrets
 from pathlib import Path
 from types import SimpleNamespace
@@ -16,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from api.accounts import service
+from api.accounts import service, throttle
 from api.accounts.models import ConsoleSession, User
 from api.config import get_settings
 from api.console.headers import harden
@@ -29,6 +31,7 @@ COOKIE_PATH = "/console"
 LOGIN_CSRF_MAX_AGE = 2 * 3600
 CONSOLE_TEMPLATES = Path(__file__).resolve().parents[1] / "console" / "templates"
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)
 # The console's base.html (DSFR header and footer) frames these pages too.
 templates = Jinja2Templates(directory=[Path(__file__).parent / "templates", CONSOLE_TEMPLATES])
@@ -61,7 +64,9 @@ def _logged_in(request: Request, session: Session) -> tuple[ConsoleSession, User
     secret = request.cookies.get(SESSION_COOKIE)
     if not secret:
         return None
-    return service.console_session_user(session, secret=secret, now=utcnow())
+    return service.console_session_user(
+        session, secret=secret, now=utcnow(), idle_timeout=get_settings().console_idle_timeout
+    )
 
 
 def _login_page(
@@ -104,29 +109,36 @@ def login(
     password: Annotated[str, Form(max_length=200)] = "",
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    """Check the password (rate-limited by address and by IP) and open a session."""
+    """Check the password (throttled: api/accounts/throttle.py) and open a session."""
     if not _same(csrf_token, request.cookies.get(CSRF_COOKIE)):
         message = "La session du formulaire a expiré. Merci de réessayer."
         return _login_page(request, status_code=403, error=message, email=email)
     now = utcnow()
-    ip = _client_ip(request)
-    retry_after = service.login_retry_after(session, email=email, ip=ip, now=now)
+    keys = throttle.keys_for(email=email, ip=_client_ip(request))
+    # Counted (and committed) before the password is checked: concurrent attempts all count.
+    retry_after = throttle.reserve(session, keys=keys, now=now)
     if retry_after is not None:
+        log.warning("console login throttled (%s s)", retry_after)
         minutes = -(-retry_after // 60)
         return _login_page(
             request,
             status_code=429,
-            error=f"Trop de tentatives de connexion. Réessayez dans {minutes} min.",
+            error=(
+                "Trop de tentatives de connexion depuis cet appareil. Par sécurité, patientez "
+                f"{minutes} min avant de réessayer."
+            ),
             email=email,
             headers={"Retry-After": str(retry_after)},
         )
-    # Failures are returned, not raised: the request's session commits the attempt.
     user = service.authenticate(session, email=email, password=password)
-    service.record_login_attempt(session, email=email, ip=ip, succeeded=user is not None, now=now)
     if user is None:
+        log.info("console login failed")
         error = "Adresse électronique ou mot de passe incorrect."
         return _login_page(request, status_code=401, error=error, email=email)
-    _console_session, secret = service.open_console_session(session, user_id=user.id, now=now)
+    throttle.succeeded(session, keys=keys)
+    _console_session, secret = service.open_console_session(
+        session, user_id=user.id, now=now, idle_timeout=get_settings().console_idle_timeout
+    )
     response = RedirectResponse("/console/", status_code=303)
     _set_cookie(response, SESSION_COOKIE, secret, int(service.CONSOLE_SESSION_LIFETIME.total_seconds()))
     response.delete_cookie(CSRF_COOKIE, path=COOKIE_PATH)

@@ -67,6 +67,8 @@ class ConsoleSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # Idle timeout (SPIE_CONSOLE_IDLE_MINUTES): written at most once a minute, not on every request.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditLog(Base):
@@ -86,17 +88,16 @@ class AuditLog(Base):
     detail: Mapped[str] = mapped_column(String(200), default="")
 
 
-class LoginAttempt(Base):
-    """One password check, for rate limiting by address and by IP across processes."""
+class LoginThrottle(Base):
+    """A counter of failed console logins for one key (address + IP, IP, address), in a fixed window.
 
-    __tablename__ = "login_attempts"
-    __table_args__ = (
-        Index("ix_login_attempts_email_at", "email", "at"),
-        Index("ix_login_attempts_ip_at", "ip", "at"),
-    )
+    Written by single atomic statements (api/accounts/throttle.py), so that concurrent attempts
+    on any API process all count.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254))
-    ip: Mapped[str] = mapped_column(String(45))
-    succeeded: Mapped[bool] = mapped_column(Boolean)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __tablename__ = "login_throttles"
+
+    # "pair:<address> <ip>", "ip:<ip>" or "address:<address>"
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -1,27 +1,25 @@
 """Accounts, memberships, API tokens, console sessions, login rate limiting and the audit log."""
 
 import hashlib
-import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
 from pwdlib import PasswordHash
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from api.accounts.models import ROLES, ApiToken, AuditLog, ConsoleSession, LoginAttempt, Membership, User
+from api.accounts import throttle
+from api.accounts.models import ROLES, ApiToken, AuditLog, ConsoleSession, Membership, User
 from api.errors import Conflict, Invalid, NotFound
 from api.organisations import service as organisation_service
 
 MIN_PASSWORD_LENGTH = 12
 TOKEN_PREFIX = "spie_"
-# Login rate limit: failures counted over a sliding window, by address and by client IP.
-LOGIN_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_EMAIL = 5
-MAX_FAILURES_PER_IP = 20  # several agents of one office share an address
 CONSOLE_SESSION_LIFETIME = timedelta(hours=8)
+# An idle session's last activity is written at most this often (not on every page).
+SESSION_LAST_SEEN_PRECISION = timedelta(minutes=1)
 TOKEN_LAST_USED_PRECISION = timedelta(minutes=1)
 
 _password_hash = PasswordHash.recommended()  # argon2id
@@ -189,7 +187,7 @@ def user_for_token(session: Session, *, secret: str, now: datetime) -> tuple[Use
     return user, token
 
 
-# --- passwords and login rate limiting -------------------------------------
+# --- passwords (login throttling: api/accounts/throttle.py) ---------------
 
 
 def authenticate(session: Session, *, email: str, password: str) -> User | None:
@@ -210,50 +208,20 @@ def authenticate(session: Session, *, email: str, password: str) -> User | None:
     return user
 
 
-def login_retry_after(session: Session, *, email: str, ip: str, now: datetime) -> int | None:
-    """Seconds to wait before the next password check for this address or IP, None if allowed."""
-    email = email.strip().lower()
-    since = now - LOGIN_WINDOW
-    last_success = session.scalar(
-        select(func.max(LoginAttempt.at)).where(LoginAttempt.email == email, LoginAttempt.succeeded.is_(True))
-    )
-    by_email = since if last_success is None else max(since, last_success)
-    waits = [
-        _wait(session, LoginAttempt.email == email, since=by_email, limit=MAX_FAILURES_PER_EMAIL, now=now),
-        _wait(session, LoginAttempt.ip == ip, since=since, limit=MAX_FAILURES_PER_IP, now=now),
-    ]
-    longest = max((wait for wait in waits if wait is not None), default=None)
-    return longest
-
-
-def _wait(session: Session, condition, *, since: datetime, limit: int, now: datetime) -> int | None:
-    failures = list(
-        session.scalars(
-            select(LoginAttempt.at)
-            .where(condition, LoginAttempt.succeeded.is_(False), LoginAttempt.at > since)
-            .order_by(LoginAttempt.at)
-        )
-    )
-    if len(failures) < limit:
-        return None
-    # Once this failure leaves the window, fewer than `limit` remain.
-    freed_at = failures[len(failures) - limit] + LOGIN_WINDOW
-    return max(1, math.ceil((freed_at - now).total_seconds()))
-
-
-def record_login_attempt(session: Session, *, email: str, ip: str, succeeded: bool, now: datetime) -> None:
-    """Count a password check (a failure counts toward the limits)."""
-    session.add(LoginAttempt(email=email.strip().lower()[:254], ip=ip[:45], succeeded=succeeded, at=now))
-    session.flush()
-
 
 # --- console sessions ------------------------------------------------------
 
 
-def open_console_session(session: Session, *, user_id: int, now: datetime) -> tuple[ConsoleSession, str]:
+def open_console_session(
+    session: Session, *, user_id: int, now: datetime, idle_timeout: timedelta
+) -> tuple[ConsoleSession, str]:
     """A new browser session; the secret goes in the cookie, the table keeps its SHA-256."""
-    session.execute(delete(ConsoleSession).where(ConsoleSession.expires_at < now))
-    session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(days=1)))
+    session.execute(
+        delete(ConsoleSession).where(
+            or_(ConsoleSession.expires_at < now, ConsoleSession.last_seen_at < now - idle_timeout)
+        )
+    )
+    throttle.purge(session, now=now)
     secret = secrets.token_urlsafe(32)
     console_session = ConsoleSession(
         user_id=user_id,
@@ -261,6 +229,7 @@ def open_console_session(session: Session, *, user_id: int, now: datetime) -> tu
         csrf_token=secrets.token_urlsafe(32),
         created_at=now,
         expires_at=now + CONSOLE_SESSION_LIFETIME,
+        last_seen_at=now,
     )
     session.add(console_session)
     session.flush()
@@ -268,19 +237,26 @@ def open_console_session(session: Session, *, user_id: int, now: datetime) -> tu
 
 
 def console_session_user(
-    session: Session, *, secret: str, now: datetime
+    session: Session, *, secret: str, now: datetime, idle_timeout: timedelta
 ) -> tuple[ConsoleSession, User] | None:
-    """The live session of this cookie and its active user, or None."""
+    """The live session of this cookie and its active user, or None (expired, or idle too long)."""
     row = session.execute(
         select(ConsoleSession, User)
         .join(User, ConsoleSession.user_id == User.id)
         .where(
             ConsoleSession.token_hash == sha256(secret),
             ConsoleSession.expires_at > now,
+            ConsoleSession.last_seen_at > now - idle_timeout,
             User.active.is_(True),
         )
     ).first()
-    return None if row is None else (row[0], row[1])
+    if row is None:
+        return None
+    console_session, user = row
+    if now - console_session.last_seen_at >= SESSION_LAST_SEEN_PRECISION:
+        console_session.last_seen_at = now
+        session.flush()
+    return console_session, user
 
 
 def close_console_session(session: Session, *, console_session: ConsoleSession) -> None:

@@ -1,18 +1,21 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base, UTCDateTime, utcnow
 
 
 class Beneficiary(Base):
+    # A number is unique within an organisation only: the same person may be followed by two
+    # départements, and neither may learn that the other knows the number (docs/security.md).
     __tablename__ = "beneficiaries"
+    __table_args__ = (UniqueConstraint("organisation_id", "phone"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    phone: Mapped[str] = mapped_column(String(20), unique=True)  # E.164
+    phone: Mapped[str] = mapped_column(String(20), index=True)  # E.164
     first_name: Mapped[str | None] = mapped_column(String(80))
     last_name: Mapped[str | None] = mapped_column(String(80))
     # Commune (INSEE code) where the person lives: offers are matched to it.

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, FastAPI, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -64,7 +64,11 @@ def install_console(app: FastAPI) -> None:
         app.include_router(area.router)
 
     @app.exception_handler(LoginRequired)
-    async def _login_required(_request: Request, _exc: LoginRequired) -> Response:
+    async def _login_required(request: Request, _exc: LoginRequired) -> Response:
+        accept = request.headers.get("accept", "")
+        if accept and "text/html" not in accept and "*/*" not in accept:
+            # A script, not a browser: no redirection to follow, a plain 401.
+            return harden(JSONResponse({"detail": "session expirée ou absente"}, status_code=401))
         return harden(RedirectResponse(LOGIN_URL, status_code=303))
 
     @app.exception_handler(PageError)

@@ -1,6 +1,7 @@
 """Who is using the console: the session cookie opened by api/accounts/console.py.
 
-Pages need a live session (otherwise 303 to the login page); forms post the session's own
+Pages need a live session, used within SPIE_CONSOLE_IDLE_MINUTES (otherwise 303 to the login
+page); forms post the session's own
 CSRF token (otherwise 403). The user becomes the same `Principal` as on the REST API, so
 the scoping rules are the same: another organisation's id is 404.
 """
@@ -16,13 +17,15 @@ from api.accounts import service as accounts_service
 from api.accounts.console import SESSION_COOKIE
 from api.auth import Principal
 from api.beneficiaries.models import Beneficiary
+from api.config import get_settings
 from api.db import get_session, utcnow
 
 LOGIN_URL = "/console/login"
 
 
 class LoginRequired(Exception):
-    """No live console session: the page answers 303 to the login page."""
+    """No live console session (none, expired or idle too long): 303 to the login page, 401 for a
+    request that does not accept HTML."""
 
 
 class PageError(Exception):
@@ -72,7 +75,12 @@ def console_user(
 ) -> ConsoleUser:
     """FastAPI dependency: the logged-in professional, or LoginRequired."""
     secret = request.cookies.get(SESSION_COOKIE)
-    found = accounts_service.console_session_user(session, secret=secret, now=utcnow()) if secret else None
+    found = None
+    if secret:
+        idle_timeout = get_settings().console_idle_timeout
+        found = accounts_service.console_session_user(
+            session, secret=secret, now=utcnow(), idle_timeout=idle_timeout
+        )
     if found is None:
         raise LoginRequired()
     console_session, user = found

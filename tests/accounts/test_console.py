@@ -8,9 +8,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.accounts import console
+from api.accounts import console, throttle
 from api.accounts import service as accounts_service
-from api.accounts.models import ConsoleSession, LoginAttempt
+from api.accounts.models import ConsoleSession, LoginThrottle
 from tests.accounts.factories import PASSWORD
 
 
@@ -67,7 +67,7 @@ def test_login_without_or_with_a_wrong_csrf_token_is_403(
     assert _login(client, me.user.email, PASSWORD, "forged").status_code == 403
     client.cookies.clear()
     assert _login(client, me.user.email, PASSWORD, "forged").status_code == 403
-    assert session.scalar(select(func.count()).select_from(LoginAttempt)) == 0  # not counted as attempts
+    assert session.scalar(select(func.count()).select_from(LoginThrottle)) == 0  # not counted as attempts
     assert client.get("/console/", follow_redirects=False).status_code == 303
 
 
@@ -79,8 +79,8 @@ def test_sixth_attempt_after_five_failures_is_429(client: TestClient, session: S
         assert failed.status_code == 401
         assert "mot de passe incorrect" in failed.text
         csrf = client.cookies.get(console.CSRF_COOKIE)
-    failures = select(func.count()).select_from(LoginAttempt).where(LoginAttempt.succeeded.is_(False))
-    assert session.scalar(failures) == 5
+    pair = throttle.keys_for(email=me.user.email, ip="testclient").pair
+    assert session.scalar(select(LoginThrottle.failures).where(LoginThrottle.key == pair)) == 5
     blocked = _login(client, me.user.email, PASSWORD, csrf)  # even the right password
     assert blocked.status_code == 429
     assert 0 < int(blocked.headers["retry-after"]) <= 15 * 60
@@ -102,7 +102,7 @@ def test_a_success_resets_the_count_for_the_address(client: TestClient, account)
 
 def test_one_ip_trying_many_addresses_is_limited(client: TestClient) -> None:
     csrf = _csrf(client)
-    for index in range(accounts_service.MAX_FAILURES_PER_IP):
+    for index in range(throttle.IP_LIMIT):
         assert _login(client, f"nobody{index}@acc.test", "not the password", csrf).status_code == 401
         csrf = client.cookies.get(console.CSRF_COOKIE)
     assert _login(client, "nobody-else@acc.test", "not the password", csrf).status_code == 429
