@@ -15,7 +15,7 @@ from api.carnet import service as carnet_service
 from api.config import Settings
 from api.db import utcnow
 from api.handoffs import service as handoff_service
-from api.messaging import outbox, texts
+from api.messaging import outbox, routing, texts
 from api.messaging.inbound import mark_processed
 from api.messaging.models import InboundMessage, OutboxMessage
 from api.organisations.models import Organisation
@@ -33,7 +33,10 @@ class ForwardToRasa:
 
 def triage(session: Session, *, inbound: InboundMessage, settings: Settings) -> ForwardToRasa | None:
     """Handle what the gateway answers itself; return what Rasa must answer, if anything."""
-    beneficiary = beneficiary_service.find_by_phone(session, phone=inbound.from_phone)
+    # A number may be known in several organisations: one record gets it (api/messaging/routing.py).
+    beneficiary = routing.recipient_of_inbound(
+        session, phone=inbound.from_phone, before_inbound_id=inbound.id
+    )
     if beneficiary is None:
         _answer_unknown_number(session, inbound)
         mark_processed(session, message=inbound, outcome="unknown_number")

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.beneficiaries import csv_file
+from api.beneficiaries import service as beneficiary_service
 from api.beneficiaries.models import Beneficiary, BeneficiaryImport
 from api.db import session_scope, utcnow
 from api.organisations import service as organisation_service
@@ -178,7 +179,7 @@ def _run_batch(
     chunk = rows[start : start + size]
     for attempt in range(_ATTEMPTS):
         try:
-            moved = _apply(session, job.organisation_id, job.mapping["phone"], chunk, progress)
+            moved = _apply(session, job.organisation_id, chunk, progress)
             if not _advance(session, job.id, start, moved.values()):
                 session.rollback()
                 return None
@@ -200,13 +201,18 @@ def _run_batch(
 def _apply(
     session: Session,
     organisation_id: int,
-    phone_column: str,
     chunk: list[csv_file.Checked],
     progress: _Progress,
 ) -> _Progress:
     """Write one batch's people (not committed); the progress it will make."""
     phones = [person.phone for person, _errors in chunk if person is not None]
-    known = {b.phone: b for b in session.scalars(select(Beneficiary).where(Beneficiary.phone.in_(phones)))}
+    # Only this organisation's records: a number known elsewhere is simply created here too.
+    ours = select(Beneficiary).where(
+        Beneficiary.organisation_id == organisation_id, Beneficiary.phone.in_(phones)
+    )
+    known = {b.phone: b for b in session.scalars(ours)}
+    # STOP belongs to the number: a new record of a number that said STOP elsewhere stays silent.
+    silenced = beneficiary_service.opted_out_numbers(session, phones=phones)
     created = updated = error_rows = 0
     errors: list[dict[str, Any]] = []
     for person, row_errors in chunk:
@@ -216,11 +222,8 @@ def _apply(
             continue
         existing = known.get(person.phone)
         if existing is None:
-            session.add(_new_beneficiary(organisation_id, person))
+            session.add(_new_beneficiary(organisation_id, person, opted_out_at=silenced.get(person.phone)))
             created += 1
-        elif existing.organisation_id != organisation_id:
-            error_rows += 1
-            errors.append({"row": person.row, "column": phone_column, "message": csv_file.OTHER_ORGANISATION})
         elif _update(existing, person):
             updated += 1
     session.flush()
@@ -234,9 +237,13 @@ def _apply(
     )
 
 
-def _new_beneficiary(organisation_id: int, person: csv_file.Person) -> Beneficiary:
-    # The checks of create_beneficiary (mobile, unique) are done for the whole batch at once.
+def _new_beneficiary(
+    organisation_id: int, person: csv_file.Person, *, opted_out_at: datetime | None
+) -> Beneficiary:
+    # The checks of create_beneficiary (mobile, unique, STOP) are done for the whole batch at once.
     return Beneficiary(
+        opted_out=opted_out_at is not None,
+        opted_out_at=opted_out_at,
         organisation_id=organisation_id,
         phone=person.phone,
         first_name=person.first_name,

@@ -7,20 +7,23 @@ from sqlalchemy.orm import Session
 
 from api.auth import CurrentUser, current_user
 from api.db import get_session
-from api.errors import AppError, Invalid
-from api.offers import importer, matching
+from api.errors import Invalid
+from api.offers import importer, matching, ownership
 from api.offers.schemas import ImportReport, OffersImport, ServiceRead
 
-# A shared catalogue: any authenticated user reads it; the platform operator and organisation admins import.
+# A shared catalogue: any authenticated user reads it; the operator imports it, admins their own source.
 router = APIRouter(prefix="/api/offers", tags=["offers"], dependencies=[Depends(current_user)])
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 @router.post("/import", response_model=ImportReport)
 def import_offers(body: OffersImport, session: SessionDep, user: CurrentUser):
-    """Rows that fail the schema are listed in `rejected`; the others are created or updated."""
-    if not (user.is_superadmin or user.admin_organisation_ids):
-        raise AppError(403, "importing offers needs the admin role in an organisation")
+    """Rows that fail the schema are listed in `rejected`; the others are created or updated.
+
+    The shared catalogue is the platform operator's; an organisation admin writes only the source
+    `organisation-<id>` of their organisation (api/offers/ownership.py); otherwise 403, nothing written.
+    """
+    ownership.check_import(user, structures=body.structures, services=body.services)
     return importer.import_offers(session, structures=body.structures, services=body.services)
 
 

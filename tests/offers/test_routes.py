@@ -5,15 +5,14 @@ from sqlalchemy.orm import Session
 from api.accounts import service as accounts_service
 from api.offers import importer
 from tests.accounts.factories import FAST_HASH, make_account
-from tests.api import factories as f
 from tests.offers.rows import service_row, structure_row
 
 
 @pytest.fixture
 def auth(session: Session, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """An organisation admin's bearer token (importing offers needs an admin)."""
+    """The platform operator's bearer token (the shared catalogue is theirs to import)."""
     monkeypatch.setattr(accounts_service, "_password_hash", FAST_HASH)
-    return make_account(session, {f.organisation(session).id: "admin"}).headers
+    return make_account(session, superadmin=True).headers
 
 
 def test_import_reports_rejected_rows_with_200(client: TestClient, auth: dict[str, str]) -> None:
