@@ -49,6 +49,11 @@ class OutboxMessage(Base):
     # WhatsApp outside the 24 h window: an approved template instead of free text.
     content_sid: Mapped[str | None] = mapped_column(String(40))
     content_variables: Mapped[str | None] = mapped_column(Text)
+    # After this the message no longer makes sense (an appointment about to start, an
+    # offer that expired): the dispatcher cancels it instead of sending it late.
+    send_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The numbered offer this message carries (invitation, relance), checked again at sending.
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"))
     claim_token: Mapped[str | None] = mapped_column(String(36), index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -21,6 +21,7 @@ from api.config import Settings
 from api.db import session_scope, utcnow
 from api.messaging.delivery import apply_delivery_error
 from api.messaging.models import OutboxMessage
+from api.scheduling import still_due
 from bot.outbox.rate_limit import RateLimiter
 from bot.outbox.senders import MessageSender, SendError, SendResult
 
@@ -105,6 +106,9 @@ class OutboxDispatcher:
             ).all()
             claimed = sorted((Claimed(*row) for row in rows), key=lambda message: message.id)
             reasons = self._reasons_not_to_send(session, claimed)
+            still_checked = [message.id for message in claimed if message.id not in reasons]
+            if still_checked:
+                reasons |= still_due.withhold_stale(session, still_checked, now=now)
             if reasons:
                 table = OutboxMessage.__table__
                 session.connection().execute(
