@@ -34,6 +34,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sweeper.cancel()
         await processor.drain()
         await rasa.aclose()
+        await asyncio.to_thread(dispatcher.close)
 
 
 def create_app() -> FastAPI:

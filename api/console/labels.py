@@ -40,6 +40,7 @@ HANDOFF_REASONS: dict[str, str] = {
     "immersion": "Question sur l'immersion",
     "scheduled_message_failed": "Message programmé non envoyé (erreur)",
     "message_too_late": "Message non envoyé à temps",
+    "delivery_uncertain": "Envoi incertain : à vérifier",
 }
 
 HANDOFF_STATES: dict[str, tuple[str, str]] = {
@@ -87,6 +88,8 @@ def delivery(state: str, delivery_status: str | None, error_code: str | None) ->
         return "En attente d'envoi", "fr-badge--info"
     if state == "sending":
         return "Envoi en cours", "fr-badge--info"
+    if state == "uncertain":
+        return "Envoi en vérification", "fr-badge--info"
     return "Envoyé", "fr-badge--info"
 
 
