@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     max_json_bytes: int = 1024 * 1024
     outbox_poll_seconds: float = 1.0
     outbox_max_attempts: int = 5
+    # A dispatcher beats this often; one silent for outbox_dead_after_seconds is dead, and
+    # its claims are resolved (looked up at Twilio) by the others or by its successor.
+    outbox_heartbeat_seconds: float = 2.0
+    outbox_dead_after_seconds: float = 10.0
     invitation_slot_count: int = 4
     # How far ahead slots are generated from the plages d'ouverture (api/agenda/openings.py).
     slot_horizon_days: int = 56

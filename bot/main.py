@@ -35,6 +35,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sweeper.cancel()
         await processor.drain()
         await rasa.aclose()
+        await asyncio.to_thread(dispatcher.close)
 
 
 def create_app() -> FastAPI:

@@ -60,7 +60,7 @@ def main() -> None:
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     settings = get_settings()
     dispatcher = OutboxDispatcher(make_sender(settings), settings)
-    dispatcher.release_stale_claims()
+    dispatcher.start()
     scheduler = BlockingScheduler(timezone="UTC")
     common = {"max_instances": 1, "coalesce": True, "next_run_time": utcnow()}
     scheduler.add_job(
@@ -69,7 +69,13 @@ def main() -> None:
     scheduler.add_job(
         dispatcher.dispatch_sync, "interval", seconds=settings.outbox_poll_seconds, id="outbox", **common
     )
-    scheduler.add_job(dispatcher.release_stale_claims, "interval", minutes=1, id="stale-claims")
+    scheduler.add_job(
+        dispatcher.resolve_uncertain,
+        "interval",
+        seconds=settings.outbox_heartbeat_seconds,
+        id="uncertain",
+        **common,
+    )
     scheduler.add_job(resume_imports_once, "interval", minutes=1, id="imports", **common)
     scheduler.add_job(generate_slots_once, "interval", hours=24, id="slot-generation", **common)
     # RGPD: people inactive for SPIE_RETENTION_MONTHS are erased, every night at 02:30 UTC.

@@ -66,11 +66,7 @@ def free_slots(
     """Slots that can still be booked, soonest first."""
     query = (
         select(Slot)
-        .where(Slot.motif_id == motif_id)
-        .where(Slot.start > now + MIN_NOTICE)
-        .where(Slot.booked_count < Slot.capacity)
-        .where(Slot.closed_at.is_(None))
-        .where(slot_is_open_clause())  # nobody receives during an absence
+        .where(Slot.motif_id == motif_id, *_bookable(now))
         .order_by(Slot.start, Slot.id)
         .limit(limit)
     )
@@ -79,6 +75,22 @@ def free_slots(
     if exclude_ids:
         query = query.where(Slot.id.not_in(list(exclude_ids)))
     return list(session.scalars(query))
+
+
+def bookable_slot_ids(session: Session, slot_ids: Sequence[int], *, now: datetime) -> set[int]:
+    """Which of these slots can still be booked."""
+    if not slot_ids:
+        return set()
+    return set(session.scalars(select(Slot.id).where(Slot.id.in_(list(slot_ids)), *_bookable(now))))
+
+
+def _bookable(now: datetime) -> tuple:
+    return (
+        Slot.start > now + MIN_NOTICE,
+        Slot.booked_count < Slot.capacity,
+        Slot.closed_at.is_(None),
+        slot_is_open_clause(),  # nobody receives during an absence
+    )
 
 
 def slots_in_order(session: Session, slot_ids: Sequence[int]) -> list[Slot]:

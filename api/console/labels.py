@@ -39,6 +39,8 @@ HANDOFF_REASONS: dict[str, str] = {
     "no_offer": "Aucune offre à proximité",
     "immersion": "Question sur l'immersion",
     "scheduled_message_failed": "Message programmé non envoyé (erreur)",
+    "message_too_late": "Message non envoyé à temps",
+    "delivery_uncertain": "Envoi incertain : à vérifier",
 }
 
 HANDOFF_STATES: dict[str, tuple[str, str]] = {
@@ -86,6 +88,8 @@ def delivery(state: str, delivery_status: str | None, error_code: str | None) ->
         return "En attente d'envoi", "fr-badge--info"
     if state == "sending":
         return "Envoi en cours", "fr-badge--info"
+    if state == "uncertain":
+        return "Envoi en vérification", "fr-badge--info"
     return "Envoyé", "fr-badge--info"
 
 
@@ -108,6 +112,7 @@ EVENTS = {
     "questionnaire_answer": "Réponse au questionnaire",
     "questionnaire_note": "Message pour le professionnel (questionnaire)",
     "scheduled_message_skipped": "Message programmé non envoyé",
+    "message_not_sent": "Message non envoyé (plus d'actualité)",
     "opted_out_by_carrier": "Désinscription signalée par l'opérateur",
     "handoff_requested": "Transmis à un professionnel",
     "handoff_taken": "Demande prise en charge",

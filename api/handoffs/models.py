@@ -21,6 +21,8 @@ HANDOFF_REASONS = (
     "no_offer",
     "immersion",
     "scheduled_message_failed",
+    "message_too_late",
+    "delivery_uncertain",
 )
 
 

@@ -67,6 +67,8 @@ def create_invitation(
         body=body,
         kind="invitation",
         not_before=next_sending_time(organisation, now),
+        send_before=invitation.expires_at,
+        invitation_id=invitation.id,
     )
     return invitation
 

@@ -36,7 +36,9 @@ class OutboxMessage(Base):
     to_phone: Mapped[str] = mapped_column(String(32))
     body: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(30))  # invitation, reply, opt_out_confirmation...
-    # pending -> sending -> sent; or failed / cancelled
+    # pending -> sending -> sent; or failed / cancelled. A send whose answer was lost (timeout,
+    # reset) or whose dispatcher died goes sending -> uncertain, then is looked up at Twilio:
+    # uncertain -> sent (found) | pending (not found: it never left) | failed (cannot tell).
     state: Mapped[str] = mapped_column(String(12), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -49,7 +51,14 @@ class OutboxMessage(Base):
     # WhatsApp outside the 24 h window: an approved template instead of free text.
     content_sid: Mapped[str | None] = mapped_column(String(40))
     content_variables: Mapped[str | None] = mapped_column(Text)
+    # After this the message no longer makes sense (an appointment about to start, an
+    # offer that expired): the dispatcher cancels it instead of sending it late.
+    send_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The numbered offer this message carries (invitation, relance), checked again at sending.
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"))
     claim_token: Mapped[str | None] = mapped_column(String(36), index=True)
+    # The dispatcher holding the claim (outbox_dispatchers.owner): its heartbeat says if it lives.
+    claim_owner: Mapped[str | None] = mapped_column(String(32))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -66,3 +75,13 @@ class DeliveryStatusEvent(Base):
     status: Mapped[str] = mapped_column(String(20))
     error_code: Mapped[str | None] = mapped_column(String(10))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OutboxDispatcherBeat(Base):
+    """A running dispatcher's heartbeat: the claims of one that stopped beating are resolved."""
+
+    __tablename__ = "outbox_dispatchers"
+
+    owner: Mapped[str] = mapped_column(String(32), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -23,6 +23,8 @@ def enqueue(
     author: str = "assistant",
     whatsapp_template: tuple[str, str] | None = None,
     not_before: datetime | None = None,
+    send_before: datetime | None = None,
+    invitation_id: int | None = None,
 ) -> OutboxMessage:
     """Queue one message (in GSM-7 where possible); a known recipient gets it in their carnet."""
     if beneficiary is None and to_phone is None:
@@ -34,6 +36,8 @@ def enqueue(
         to_phone=beneficiary.phone if beneficiary else to_phone,
         channel=channel or (beneficiary.preferred_channel if beneficiary else "sms"),
         whatsapp_template=whatsapp_template,
+        send_before=send_before,
+        invitation_id=invitation_id,
     )
     message.in_reply_to_id = in_reply_to_id
     if not_before is not None:
@@ -53,6 +57,8 @@ class Outgoing:
     kind: str
     whatsapp_template: tuple[str, str] | None = None
     author: str = "assistant"
+    send_before: datetime | None = None
+    invitation_id: int | None = None
 
 
 def enqueue_many(session: Session, items: list[Outgoing]) -> list[OutboxMessage]:
@@ -65,6 +71,8 @@ def enqueue_many(session: Session, items: list[Outgoing]) -> list[OutboxMessage]
             to_phone=item.beneficiary.phone,
             channel=item.beneficiary.preferred_channel,
             whatsapp_template=item.whatsapp_template,
+            send_before=item.send_before,
+            invitation_id=item.invitation_id,
         )
         for item in items
     ]
@@ -84,6 +92,8 @@ def _new_message(
     to_phone: str | None,
     channel: str,
     whatsapp_template: tuple[str, str] | None,
+    send_before: datetime | None = None,
+    invitation_id: int | None = None,
 ) -> OutboxMessage:
     # Names and places typed by professionals may hold characters (ô, ç, ’) that would
     # switch the whole SMS to UCS-2 and double its cost: use their GSM-7 lookalikes.
@@ -95,6 +105,8 @@ def _new_message(
         body=body,
         kind=kind,
         segments=count_segments(body).segments,
+        send_before=send_before,
+        invitation_id=invitation_id,
     )
     if channel == "whatsapp" and whatsapp_template is not None:
         message.content_sid, message.content_variables = whatsapp_template

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 # A reminder that could only leave this close to the appointment is not sent.
 REMINDER_TOO_LATE = timedelta(hours=3)
+APPOINTMENT_STARTED = "appointment already started"
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def _decide_batch(session: Session, *, now: datetime, batch_size: int) -> SweepR
     # The session's identity map holds objects weakly: without a strong reference, every
     # session.get() in decide() goes back to the database (5 SELECTs per row). Load the batch's
     # related rows in a few queries and keep them alive until the batch is decided.
-    held = _load_related(session, rows)  # noqa: F841
+    held = load_related(session, rows)  # noqa: F841
     result = SweepResult()
     queued: list[tuple[ScheduledMessage, outbox.Outgoing]] = []
     for row in rows:
@@ -149,7 +150,8 @@ def _fail(session: Session, *, row_id: int, now: datetime, error: str) -> None:
     session.flush()
 
 
-def _load_related(session: Session, rows: list[ScheduledMessage]) -> list[object]:
+def load_related(session: Session, rows: list[ScheduledMessage]) -> list[object]:
+    """The rows' people, organisations, appointments, invitations and motifs, in a few queries."""
     def ids(attribute: str) -> set[int]:
         return {value for row in rows if (value := getattr(row, attribute)) is not None}
 
@@ -188,7 +190,7 @@ def decide(
     if row.kind == "invitation_expiry":
         _expire_invitation(session, row, beneficiary)
 
-    reason = _no_longer_applies(session, row, beneficiary, now)
+    reason = no_longer_applies(session, row, beneficiary, now)
     if reason is not None:
         return _skip(row, now, reason)
 
@@ -216,6 +218,8 @@ def decide(
         body=composed.body,
         kind=row.kind,
         whatsapp_template=_template(composed, beneficiary, now),
+        send_before=deadline,
+        invitation_id=row.invitation_id if row.kind == "relance" else None,
     )
     if queued is not None:
         queued.append((row, outgoing))
@@ -246,9 +250,10 @@ def _expire_invitation(session: Session, row: ScheduledMessage, beneficiary: Ben
         )
 
 
-def _no_longer_applies(
+def no_longer_applies(
     session: Session, row: ScheduledMessage, beneficiary: Beneficiary, now: datetime
 ) -> str | None:
+    """Why a scheduled message must not be sent any more, if so (checked again at sending)."""
     if beneficiary.opted_out:
         return "opted out"
     if row.kind == "relance":
@@ -266,7 +271,7 @@ def _no_longer_applies(
         if not row.due_key.startswith(appointment_key(appointment)):
             return "appointment moved"
         if appointment.slot.start <= now:
-            return "appointment already started"
+            return APPOINTMENT_STARTED
     return None
 
 

@@ -1,7 +1,10 @@
 """Sends what the outbox holds: claims rows, hands them to the sender, records the result.
 
 Claiming is one UPDATE guarded by the row's state (and FOR UPDATE SKIP LOCKED on
-PostgreSQL), so several dispatchers (gateway, schedulers) never send a row twice.
+PostgreSQL), so several dispatchers (gateway, schedulers) never send a row twice. Every
+later write of the row checks the claim's token (fencing). The dispatcher beats in the
+database while it runs; the claims of one that stopped beating are looked up at Twilio
+(bot/outbox/uncertain.py), never released blindly.
 """
 
 import asyncio
@@ -12,26 +15,27 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 
 from api.beneficiaries.models import Beneficiary
 from api.beneficiaries.phones import mask
-from api.carnet.models import CarnetEntry
 from api.config import Settings
 from api.db import session_scope, utcnow
 from api.messaging.delivery import apply_delivery_error
 from api.messaging.models import OutboxMessage
+from api.scheduling import still_due
+from bot.outbox import heartbeat, uncertain
+from bot.outbox.heartbeat import Heartbeat
 from bot.outbox.rate_limit import RateLimiter
+from bot.outbox.records import mark_sent
 from bot.outbox.senders import MessageSender, SendError, SendResult
 
 log = logging.getLogger(__name__)
 
 # Sent even to a person who opted out: the confirmation of their STOP.
 ALWAYS_SENT_KINDS = {"opt_out_confirmation"}
-# A row left 'sending' this long belongs to a dispatcher that died: it goes back to pending.
-STALE_CLAIM = timedelta(minutes=5)
 # Results are written this many at a time: a dispatcher that dies between sending and
-# recording resends at most this many (plus those in flight) once its claim goes stale.
+# recording leaves at most this many (plus those in flight) to be looked up at Twilio.
 RESULT_CHUNK = 50
 
 
@@ -40,6 +44,7 @@ class Claimed:
     """What sending one claimed message needs, read by the claim itself."""
 
     id: int
+    token: str
     beneficiary_id: int | None
     channel: str
     to_phone: str
@@ -64,6 +69,13 @@ class OutboxDispatcher:
         self._limiter = RateLimiter(settings.max_messages_per_second)
         self._executor = ThreadPoolExecutor(max_workers=settings.outbox_send_concurrency)
         self._wake = asyncio.Event()
+        self.owner = uuid.uuid4().hex
+        self._heartbeat = Heartbeat(self.owner, settings.outbox_heartbeat_seconds)
+
+    def start(self) -> None:
+        """Beat while running, and resolve what dispatchers that died left in flight."""
+        self._heartbeat.start()
+        self.resolve_uncertain()
 
     def claim(
         self, *, in_reply_to_id: int | None = None, limit: int = 200
@@ -77,6 +89,8 @@ class OutboxDispatcher:
         """
         token = uuid.uuid4().hex
         now = utcnow()
+        if not self._heartbeat.running:  # a claim always has a beat to be judged by
+            heartbeat.beat(self.owner)
         due = (
             select(OutboxMessage.id)
             .where(OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= now)
@@ -90,9 +104,10 @@ class OutboxDispatcher:
             rows = session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.id.in_(due.scalar_subquery()), OutboxMessage.state == "pending")
-                .values(state="sending", claim_token=token, claimed_at=now)
+                .values(state="sending", claim_token=token, claim_owner=self.owner, claimed_at=now)
                 .returning(
                     OutboxMessage.id,
+                    OutboxMessage.claim_token,
                     OutboxMessage.beneficiary_id,
                     OutboxMessage.channel,
                     OutboxMessage.to_phone,
@@ -105,11 +120,14 @@ class OutboxDispatcher:
             ).all()
             claimed = sorted((Claimed(*row) for row in rows), key=lambda message: message.id)
             reasons = self._reasons_not_to_send(session, claimed)
+            still_checked = [message.id for message in claimed if message.id not in reasons]
+            if still_checked:
+                reasons |= still_due.withhold_stale(session, still_checked, now=now)
             if reasons:
                 table = OutboxMessage.__table__
                 session.connection().execute(
                     update(table)
-                    .where(table.c.id == bindparam("b_id"))
+                    .where(table.c.id == bindparam("b_id"), table.c.claim_token == token)
                     .values(state="cancelled", error_message=bindparam("b_reason")),
                     [{"b_id": message_id, "b_reason": reason} for message_id, reason in reasons.items()],
                 )
@@ -120,17 +138,10 @@ class OutboxDispatcher:
                 by_recipient.setdefault(message.to_phone, []).append(message)
         return list(by_recipient.values()), len(claimed)
 
-    def release_stale_claims(self) -> int:
-        """Give back rows claimed by a dispatcher that died before sending them."""
-        with session_scope() as session:
-            result = session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.state == "sending", OutboxMessage.claimed_at < utcnow() - STALE_CLAIM)
-                .values(state="pending", claim_token=None)
-                .execution_options(synchronize_session=False)
-            )
-            session.commit()
-            return result.rowcount
+    def resolve_uncertain(self) -> int:
+        """Claims of dead dispatchers and sends whose answer was lost: looked up at Twilio."""
+        uncertain.orphan_dead_claims(self._settings)
+        return uncertain.resolve(self._sender, self._settings, owner=self.owner)
 
     @staticmethod
     def _reasons_not_to_send(session, claimed: list[Claimed]) -> dict[int, str]:
@@ -180,43 +191,21 @@ class OutboxDispatcher:
         return [self._send(message) for message in messages]
 
     def _record(self, outcomes: list[Outcome]) -> None:
-        """Write what happened to a chunk of sends: two statements for the successes."""
-        sent = [o for o in outcomes if o.result is not None]
+        """Write what happened to a chunk of sends: two statements for the successes. Only
+        rows still held by the claim that sent them are written (fencing)."""
         with session_scope() as session:
-            if sent:
-                connection = session.connection()
-                outbox = OutboxMessage.__table__
-                connection.execute(
-                    update(outbox)
-                    .where(outbox.c.id == bindparam("b_id"), outbox.c.state == "sending")
-                    .values(
-                        state="sent",
-                        attempts=outbox.c.attempts + 1,
-                        provider_sid=bindparam("b_sid"),
-                        delivery_status=func.coalesce(outbox.c.delivery_status, bindparam("b_status")),
-                        sent_at=bindparam("b_at"),
-                    ),
-                    [
-                        {
-                            "b_id": o.message.id,
-                            "b_sid": o.result.provider_sid,
-                            "b_status": o.result.status,
-                            "b_at": o.at,
-                        }
-                        for o in sent
-                    ],
-                )
-                carnet = CarnetEntry.__table__
-                connection.execute(
-                    update(carnet)
-                    .where(carnet.c.outbox_message_id == bindparam("b_id"))
-                    .values(provider_sid=bindparam("b_sid")),
-                    [{"b_id": o.message.id, "b_sid": o.result.provider_sid} for o in sent],
-                )
+            mark_sent(
+                session,
+                [(o.message.id, o.message.token, o.result, o.at) for o in outcomes if o.result is not None],
+            )
             for outcome in outcomes:
                 if outcome.error is not None:
                     message = session.get(OutboxMessage, outcome.message.id)
-                    if message is not None and message.state == "sending":
+                    if (
+                        message is not None
+                        and message.state == "sending"
+                        and message.claim_token == outcome.message.token
+                    ):
                         message.attempts += 1
                         self._record_failure(session, message, outcome.error)
             session.commit()
@@ -224,6 +213,13 @@ class OutboxDispatcher:
     def _record_failure(self, session, message: OutboxMessage, exc: SendError) -> None:
         message.error_code = exc.code
         message.error_message = str(exc)[:500]
+        if exc.uncertain:
+            # It may have left: look it up at Twilio once it has had time to land, never resend.
+            message.state = "uncertain"
+            message.claim_token = None
+            message.next_attempt_at = utcnow() + uncertain.LANDING_TIME
+            log.warning("send to %s got no answer (%s): it will be looked up", mask(message.to_phone), exc)
+            return
         if exc.retryable and message.attempts < self._settings.outbox_max_attempts:
             backoff = min(300.0, 2.0**message.attempts) * random.uniform(0.5, 1.0)
             message.state = "pending"
@@ -265,10 +261,11 @@ class OutboxDispatcher:
         await asyncio.to_thread(self._record, [outcome for group in outcomes for outcome in group])
 
     async def run_forever(self) -> None:
-        """Poll for due messages (invitations queued by the API, retries)."""
-        await asyncio.to_thread(self.release_stale_claims)
+        """Poll for due messages (invitations queued by the API, retries, lookups)."""
+        await asyncio.to_thread(self.start)
         while True:
             try:
+                await asyncio.to_thread(self.resolve_uncertain)
                 await self.dispatch()
             except Exception:
                 log.exception("outbox sweep failed")
@@ -280,3 +277,5 @@ class OutboxDispatcher:
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
+        self._heartbeat.stop()
+        heartbeat.forget(self.owner)

@@ -2,14 +2,21 @@
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
+import requests
 from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from api.config import Settings
+
+# How many of a person's latest messages a lookup reads: far more than we send one person
+# between a lost answer and its lookup.
+LOOKUP_PAGE = 20
 
 
 @dataclass(frozen=True)
@@ -19,10 +26,14 @@ class SendResult:
 
 
 class SendError(Exception):
-    def __init__(self, message: str, *, code: str | None, retryable: bool) -> None:
+    """The send failed. `uncertain`: no answer came back (timeout, reset), so the message may
+    have left all the same; it must be looked up, never blindly sent again."""
+
+    def __init__(self, message: str, *, code: str | None, retryable: bool, uncertain: bool = False) -> None:
         super().__init__(message)
         self.code = code
         self.retryable = retryable
+        self.uncertain = uncertain
 
 
 class MessageSender(Protocol):
@@ -37,6 +48,13 @@ class MessageSender(Protocol):
         content_sid: str | None = None,
         content_variables: str | None = None,
     ) -> SendResult: ...
+
+    def find_sent(
+        self, *, to_phone: str, channel: str, body: str | None, since: datetime
+    ) -> list[SendResult]:
+        """Messages to this person created since `since` whose body matches (for a template:
+        any), newest first. Raises SendError when the provider cannot be asked."""
+        ...
 
 
 class LocalSender:
@@ -55,6 +73,11 @@ class LocalSender:
         content_variables: str | None = None,
     ) -> SendResult:
         return SendResult(provider_sid=f"SMlocal{uuid.uuid4().hex[:25]}", status="delivered")
+
+    def find_sent(
+        self, *, to_phone: str, channel: str, body: str | None, since: datetime
+    ) -> list[SendResult]:
+        return []  # a local send never loses its answer
 
 
 class TwilioSender:
@@ -86,10 +109,7 @@ class TwilioSender:
         content_sid: str | None = None,
         content_variables: str | None = None,
     ) -> SendResult:
-        if channel == "whatsapp":
-            to, from_ = f"whatsapp:{to_phone}", self._whatsapp_from
-        else:
-            to, from_ = to_phone, self._sms_from
+        to, from_ = self._addresses(to_phone, channel)
         if content_sid:
             content = {"content_sid": content_sid, "content_variables": content_variables or "{}"}
         else:
@@ -103,9 +123,55 @@ class TwilioSender:
             raise SendError(
                 str(exc.msg), code=str(exc.code) if exc.code else None, retryable=retryable
             ) from exc
-        except Exception as exc:  # timeouts, refused connections: worth another try
-            raise SendError(f"{type(exc).__name__}: {exc}", code=None, retryable=True) from exc
+        except Exception as exc:
+            # Never connected (refused, connect timeout): nothing left, send again. Otherwise
+            # (read timeout, reset, a bug) the request may have been taken: look it up first.
+            raise SendError(
+                f"{type(exc).__name__}: {exc}", code=None, retryable=True, uncertain=not _never_connected(exc)
+            ) from exc
         return SendResult(provider_sid=message.sid, status=message.status or "queued")
+
+    def find_sent(
+        self, *, to_phone: str, channel: str, body: str | None, since: datetime
+    ) -> list[SendResult]:
+        """Twilio's Messages list, filtered by To and From, newest first; then by creation time
+        and body here. (Its DateSent filter would miss a message still queued: no date_sent yet.)"""
+        to, from_ = self._addresses(to_phone, channel)
+        try:
+            found = self._client.messages.list(to=to, from_=from_, limit=LOOKUP_PAGE)
+        except TwilioRestException as exc:
+            raise SendError(str(exc.msg), code=str(exc.code) if exc.code else None, retryable=True) from exc
+        except Exception as exc:
+            raise SendError(f"{type(exc).__name__}: {exc}", code=None, retryable=True) from exc
+        return [
+            SendResult(provider_sid=message.sid, status=message.status or "queued")
+            for message in found
+            if message.date_created is not None
+            and message.date_created >= since
+            and (body is None or (message.body or "") == body)
+        ]
+
+    def _addresses(self, to_phone: str, channel: str) -> tuple[str, str]:
+        if channel == "whatsapp":
+            return f"whatsapp:{to_phone}", self._whatsapp_from
+        return to_phone, self._sms_from
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """True when the error shows the request never reached the server."""
+    seen: set[int] = set()
+    pending: list[object] = [exc]
+    while pending:
+        current = pending.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, NewConnectionError | ConnectTimeoutError | ConnectionRefusedError):
+            return True
+        if isinstance(current, requests.ConnectTimeout):
+            return True
+        pending += [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
+    return False
 
 
 def make_sender(settings: Settings) -> MessageSender:

@@ -89,17 +89,6 @@ def test_server_error_then_success_sends_once(twilio) -> None:
     assert [m["sid"] for m in twilio.messages_to(phone)] == [sent.provider_sid]
 
 
-def test_timeout_is_retried(twilio) -> None:
-    message_id, _, phone = queue_message()
-    twilio.state.delays.append(3.0)  # the client gives up after 1 s
-    dispatcher = dispatcher_for(twilio)
-    dispatcher.dispatch_sync()
-    assert reload(message_id).state == "pending"
-    retry_now(message_id)
-    dispatcher.dispatch_sync()
-    assert reload(message_id).state == "sent"
-
-
 def test_retries_give_up_visibly(twilio) -> None:
     message_id, person_id, _ = queue_message()
     dispatcher = dispatcher_for(twilio, outbox_max_attempts=2)

@@ -1,7 +1,8 @@
 """A local stand-in for Twilio that speaks its wire format.
 
 REST side: POST /2010-04-01/Accounts/{AccountSid}/Messages.json with HTTP basic auth and
-form fields, answered like Twilio (201 + JSON, or an error JSON with code and status).
+form fields, answered like Twilio (201 + JSON, or an error JSON with code and status), and
+GET of the same path: the Messages list, newest first, filtered by To and From, paged.
 Webhook side: `signed_post` sends form-encoded webhooks signed with X-Twilio-Signature,
 and accepted messages get 'sent' then 'delivered' status callbacks when asked to.
 """
@@ -13,6 +14,7 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from typing import Any
 
 import httpx
@@ -37,6 +39,12 @@ class FakeTwilioState:
     failures: deque[PlannedFailure] = field(default_factory=deque)
     # Seconds to stall before answering, one per request (to make the client time out).
     delays: deque[float] = field(default_factory=deque)
+    # Seconds to stall after the message was created, one per request: the message leaves
+    # but its answer is lost when the client gives up first.
+    answer_delays: deque[float] = field(default_factory=deque)
+    # Failures planned for list requests (GET), one per request.
+    list_failures: deque[PlannedFailure] = field(default_factory=deque)
+    list_requests: int = 0
     attempts: int = 0
     send_status_callbacks: bool = True
     # Public base URL -> local base URL: the fake signs for the public one, posts to the local one.
@@ -90,38 +98,88 @@ def create_app(state: FakeTwilioState) -> FastAPI:
                 sid = "SM" + uuid.uuid4().hex
                 record = {"sid": sid, "received_at": time.time(), **form}
                 state.messages.append(record)
+            answer_delay = state.answer_delays.popleft() if state.answer_delays else 0.0
         if failure is not None:
-            return JSONResponse(
-                {
-                    "code": failure.code,
-                    "message": failure.message,
-                    "status": failure.http_status,
-                    "more_info": f"https://www.twilio.com/docs/errors/{failure.code}",
-                },
-                status_code=failure.http_status,
-            )
+            return _error(failure)
+        if answer_delay:
+            await asyncio.sleep(answer_delay)
         if state.send_status_callbacks and form.get("StatusCallback"):
             threading.Thread(
                 target=_callbacks, args=(state, form["StatusCallback"], sid, form), daemon=True
             ).start()
-        body = {
-            "sid": sid,
-            "account_sid": account_sid,
-            "to": form["To"],
-            "from": form.get("From"),
-            "body": form.get("Body", ""),
-            "status": "queued",
-            "num_segments": "1",
-            "direction": "outbound-api",
-            "api_version": "2010-04-01",
-            "price": None,
-            "error_code": None,
-            "error_message": None,
-            "uri": f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}.json",
-        }
-        return JSONResponse(body, status_code=201)
+        return JSONResponse(_resource(account_sid, record, status="queued"), status_code=201)
+
+    @app.get("/2010-04-01/Accounts/{account_sid}/Messages.json")
+    async def list_messages(account_sid: str, request: Request) -> JSONResponse:
+        if not _authorised(request, account_sid):
+            return JSONResponse({"code": 20003, "message": "Authenticate", "status": 401}, status_code=401)
+        query = request.query_params
+        page_size = min(int(query.get("PageSize", "50")), 1000)
+        page = int(query.get("Page", "0"))
+        with state.lock:
+            state.list_requests += 1
+            failure = state.list_failures.popleft() if state.list_failures else None
+            matching = [
+                m
+                for m in reversed(state.messages)
+                if ("To" not in query or m["To"] == query["To"])
+                and ("From" not in query or m.get("From") == query["From"])
+            ]
+        if failure is not None:
+            return _error(failure)
+        chunk = matching[page * page_size : (page + 1) * page_size]
+        uri = f"/2010-04-01/Accounts/{account_sid}/Messages.json"
+        has_next = (page + 1) * page_size < len(matching)
+        return JSONResponse(
+            {
+                "messages": [_resource(account_sid, m, status="sent") for m in chunk],
+                "page": page,
+                "page_size": page_size,
+                "start": page * page_size,
+                "end": page * page_size + len(chunk) - 1 if chunk else page * page_size,
+                "uri": f"{uri}?PageSize={page_size}&Page={page}",
+                "first_page_uri": f"{uri}?PageSize={page_size}&Page=0",
+                "previous_page_uri": f"{uri}?PageSize={page_size}&Page={page - 1}" if page else None,
+                "next_page_uri": f"{uri}?PageSize={page_size}&Page={page + 1}" if has_next else None,
+            }
+        )
 
     return app
+
+
+def _error(failure: PlannedFailure) -> JSONResponse:
+    return JSONResponse(
+        {
+            "code": failure.code,
+            "message": failure.message,
+            "status": failure.http_status,
+            "more_info": f"https://www.twilio.com/docs/errors/{failure.code}",
+        },
+        status_code=failure.http_status,
+    )
+
+
+def _resource(account_sid: str, record: dict[str, Any], *, status: str) -> dict[str, Any]:
+    """A Message resource as Twilio writes it (dates in RFC 2822)."""
+    created = formatdate(record["received_at"], usegmt=False).replace("-0000", "+0000")
+    return {
+        "sid": record["sid"],
+        "account_sid": account_sid,
+        "to": record["To"],
+        "from": record.get("From"),
+        "body": record.get("Body", ""),
+        "status": status,
+        "num_segments": "1",
+        "direction": "outbound-api",
+        "api_version": "2010-04-01",
+        "price": None,
+        "error_code": None,
+        "error_message": None,
+        "date_created": created,
+        "date_updated": created,
+        "date_sent": created if status != "queued" else None,
+        "uri": f"/2010-04-01/Accounts/{account_sid}/Messages/{record['sid']}.json",
+    }
 
 
 def _callbacks(state: FakeTwilioState, url: str, sid: str, form: dict[str, str]) -> None:
