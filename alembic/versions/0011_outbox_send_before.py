@@ -1,7 +1,7 @@
 """outbox messages carry a send-before deadline and the offer they carry
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-07 01:20:00
 
 """
@@ -14,7 +14,7 @@ import api.db  # noqa: F401
 
 # revision identifiers, used by Alembic.
 revision: str = '0011'
-down_revision: Union[str, None] = '0009'
+down_revision: Union[str, None] = '0010'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
