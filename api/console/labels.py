@@ -40,6 +40,7 @@ HANDOFF_REASONS: dict[str, str] = {
     "immersion": "Question sur l'immersion",
     "scheduled_message_failed": "Message programmé non envoyé (erreur)",
     "message_too_late": "Message non envoyé à temps",
+    "processing_failed": "Message que l'assistant n'a pas pu traiter (erreur)",
 }
 
 HANDOFF_STATES: dict[str, tuple[str, str]] = {

@@ -22,6 +22,7 @@ HANDOFF_REASONS = (
     "immersion",
     "scheduled_message_failed",
     "message_too_late",
+    "processing_failed",
 )
 
 
