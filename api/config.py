@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     max_inbound_chars: int = 640
     # The same text from the same number within this many seconds acts once (a double tap).
     double_tap_seconds: float = 10.0
+    # Handlings of one inbound message before it is given up into the professionals' queue
+    # (a crash in the middle counts as one): the sender's next messages then go on.
+    inbound_max_attempts: int = 3
     # Request limits (api/request_limits.py), in bytes. A Twilio webhook is 1-2 KiB, ~20-40 fields.
     max_webhook_bytes: int = 64 * 1024
     max_webhook_fields: int = 100

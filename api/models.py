@@ -8,7 +8,7 @@ from api.carnet.models import CarnetEntry
 from api.db import Base
 from api.handoffs.models import HandoffRequest
 from api.invitations.models import Invitation
-from api.messaging.models import DeliveryStatusEvent, InboundMessage, OutboxMessage
+from api.messaging.models import DeliveryStatusEvent, InboundEffect, InboundMessage, OutboxMessage
 from api.offers.models import Service as OfferService
 from api.offers.models import Structure as OfferStructure
 from api.organisations.models import Organisation
@@ -28,6 +28,7 @@ __all__ = [
     "DeliveryStatusEvent",
     "ErasureRecord",
     "HandoffRequest",
+    "InboundEffect",
     "InboundMessage",
     "Invitation",
     "LoginThrottle",

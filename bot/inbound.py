@@ -2,22 +2,42 @@
 
 The database is the queue: a worker per sender takes that sender's oldest unhandled
 message until none is left, so order holds and a restart loses nothing.
+
+Each handling is counted before it begins (a crash in the middle counts too). A message that
+fails SPIE_INBOUND_MAX_ATTEMPTS times is given up into the professionals' queue, and only then
+do the sender's later messages pass it. A database error never ends a worker: it logs, waits
+(longer each time, up to BACKOFF_MAX_SECONDS) and tries again with a new connection.
 """
 
 import asyncio
 import logging
+import traceback
 
 from api.beneficiaries.phones import mask
 from api.botapi import voucher
 from api.config import Settings
 from api.db import session_scope
-from api.messaging.inbound import next_unprocessed, senders_with_unprocessed
+from api.messaging.inbound import (
+    AlreadyProcessed,
+    begin_attempt,
+    next_unprocessed,
+    note_failure,
+    senders_with_unprocessed,
+)
 from api.messaging.models import InboundMessage
 from bot import triage
 from bot.outbox.dispatcher import OutboxDispatcher
 from bot.rasa_client import RasaClient, RasaUnavailable
 
 log = logging.getLogger(__name__)
+
+BACKOFF_FIRST_SECONDS = 0.5
+BACKOFF_MAX_SECONDS = 30.0
+
+
+def backoff_seconds(failures: int) -> float:
+    """How long a worker waits after its `failures`-th failure in a row."""
+    return min(BACKOFF_MAX_SECONDS, BACKOFF_FIRST_SECONDS * 2 ** max(0, failures - 1))
 
 
 class InboundProcessor:
@@ -45,19 +65,23 @@ class InboundProcessor:
             await asyncio.gather(*self._workers.values(), return_exceptions=True)
 
     async def _work(self, from_phone: str) -> None:
+        failures = 0
         try:
             while True:
                 self._more_for.discard(from_phone)
-                inbound_id = await asyncio.to_thread(self._next_id, from_phone)
-                if inbound_id is None:
-                    if from_phone in self._more_for:
-                        continue
-                    return
                 try:
+                    inbound_id = await asyncio.to_thread(self._next_id, from_phone)
+                    if inbound_id is None:
+                        if from_phone in self._more_for:
+                            continue
+                        return
                     await self._handle(inbound_id)
+                    failures = 0
                 except Exception:
-                    log.exception("handling inbound message %s from %s failed", inbound_id, mask(from_phone))
-                    await asyncio.sleep(1)
+                    # A database error, a bug: the message stays (or was given up); never die.
+                    failures += 1
+                    log.exception("inbound worker for %s failed (%d in a row)", mask(from_phone), failures)
+                    await asyncio.sleep(backoff_seconds(failures))
         finally:
             self._workers.pop(from_phone, None)
 
@@ -67,6 +91,43 @@ class InboundProcessor:
             message = next_unprocessed(session, from_phone=from_phone)
             return message.id if message else None
 
+    async def _handle(self, inbound_id: int) -> None:
+        if await asyncio.to_thread(self._begin_attempt, inbound_id):
+            try:
+                await self._attempt(inbound_id)
+            except Exception as exc:
+                error = "".join(traceback.format_exception_only(exc)).strip()
+                log.error("handling inbound message %s failed: %s", inbound_id, error)
+                await asyncio.to_thread(self._attempt_failed, inbound_id, error)
+                raise
+        await self._dispatcher.dispatch(in_reply_to_id=inbound_id)
+
+    def _begin_attempt(self, inbound_id: int) -> bool:
+        """Count this handling before it begins; False when the message needs none (done, or given up now)."""
+        with session_scope() as session:
+            inbound = session.get(InboundMessage, inbound_id)
+            if inbound is None or inbound.state != "received":
+                return False
+            if inbound.attempts >= self._settings.inbound_max_attempts:
+                # Its last attempt ended with the process (a crash, a kill): give it up.
+                triage.give_up(session, inbound=inbound)
+                session.commit()
+                return False
+            begin_attempt(session, message=inbound)
+            session.commit()
+            return True
+
+    def _attempt_failed(self, inbound_id: int, error: str) -> None:
+        with session_scope() as session:
+            inbound = session.get(InboundMessage, inbound_id)
+            if inbound is None or inbound.state != "received":
+                return
+            note_failure(session, message=inbound, error=error)
+            if inbound.attempts >= self._settings.inbound_max_attempts:
+                log.error("inbound message %s given up after %d attempts", inbound_id, inbound.attempts)
+                triage.give_up(session, inbound=inbound)
+            session.commit()
+
     def _triage(self, inbound_id: int) -> triage.ForwardToRasa | None:
         with session_scope() as session:
             inbound = session.get(InboundMessage, inbound_id)
@@ -75,38 +136,43 @@ class InboundProcessor:
             session.commit()
             return forward
 
-    async def _handle(self, inbound_id: int) -> None:
-        forward = await asyncio.to_thread(self._triage, inbound_id)
-        if forward is not None:
-            signed = voucher.sign(
-                self._settings.gateway_signing_key,
-                beneficiary_id=forward.beneficiary_id,
-                inbound_id=inbound_id,
-                text=forward.text,
+    async def _attempt(self, inbound_id: int) -> None:
+        try:
+            forward = await asyncio.to_thread(self._triage, inbound_id)
+        except AlreadyProcessed:
+            return  # another handling finished it first; what this one did rolled back
+        if forward is None:
+            return
+        signed = voucher.sign(
+            self._settings.gateway_signing_key,
+            beneficiary_id=forward.beneficiary_id,
+            inbound_id=inbound_id,
+            text=forward.text,
+        )
+        metadata = {"voucher": signed, "channel": forward.channel}
+        try:
+            reply = await self._rasa.send(
+                sender=f"b-{forward.beneficiary_id}", text=forward.text, metadata=metadata
             )
-            metadata = {"voucher": signed, "channel": forward.channel}
-            try:
-                reply = await self._rasa.send(
-                    sender=f"b-{forward.beneficiary_id}", text=forward.text, metadata=metadata
-                )
-            except RasaUnavailable as exc:
-                log.error("Rasa failed on message %s: %s", inbound_id, exc)
-                await asyncio.to_thread(
-                    self._record, triage.record_rasa_failure, forward=forward, error=str(exc)
-                )
-            else:
-                escalations = [c["escalate"] for c in reply.custom if isinstance(c.get("escalate"), str)]
-                await asyncio.to_thread(
-                    self._record,
-                    triage.record_rasa_reply,
-                    forward=forward,
-                    texts_out=reply.texts,
-                    escalations=escalations,
-                )
-        await self._dispatcher.dispatch(in_reply_to_id=inbound_id)
+        except RasaUnavailable as exc:
+            log.error("Rasa failed on message %s: %s", inbound_id, exc)
+            await asyncio.to_thread(self._record, triage.record_rasa_failure, forward=forward, error=str(exc))
+        else:
+            escalations = [c["escalate"] for c in reply.custom if isinstance(c.get("escalate"), str)]
+            await asyncio.to_thread(
+                self._record,
+                triage.record_rasa_reply,
+                forward=forward,
+                texts_out=reply.texts,
+                escalations=escalations,
+            )
 
     @staticmethod
     def _record(function, **kwargs) -> None:
+        """Record the outcome and mark the message handled in one transaction, once."""
         with session_scope() as session:
-            function(session, **kwargs)
+            try:
+                function(session, **kwargs)
+            except AlreadyProcessed:
+                return  # rolled back: the first recording stands
             session.commit()

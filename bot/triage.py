@@ -1,9 +1,13 @@
 """Decides what to do with one inbound message before (or instead of) asking Rasa.
 
-Everything here is synchronous database work through api/ services.
+Everything here is synchronous database work through api/ services. Each function's effects
+commit with the message marked handled (api/messaging/inbound.py: mark_processed), or, for a
+message forwarded to Rasa, with the decision to forward it (api/messaging/effects.py): a message
+run again after a crash acts once.
 """
 
-from dataclasses import dataclass
+import logging
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -15,12 +19,17 @@ from api.carnet import service as carnet_service
 from api.config import Settings
 from api.db import utcnow
 from api.handoffs import service as handoff_service
-from api.messaging import outbox, routing, texts
+from api.messaging import effects, outbox, routing, texts
 from api.messaging.inbound import mark_processed
 from api.messaging.models import InboundMessage, OutboxMessage
 from api.organisations.models import Organisation
 from api.questionnaire import service as questionnaire
 from bot.keywords import Keyword, detect_keyword
+
+log = logging.getLogger(__name__)
+
+# The effect (api/messaging/effects.py) that records a message forwarded to Rasa.
+FORWARDED = "forwarded_to_rasa"
 
 
 @dataclass(frozen=True)
@@ -32,7 +41,14 @@ class ForwardToRasa:
 
 
 def triage(session: Session, *, inbound: InboundMessage, settings: Settings) -> ForwardToRasa | None:
-    """Handle what the gateway answers itself; return what Rasa must answer, if anything."""
+    """Handle what the gateway answers itself; return what Rasa must answer, if anything.
+
+    A message already forwarded (its handling crashed while Rasa answered) is forwarded again
+    as it was decided then: no second carnet entry, and Rasa's effects are keyed by its id.
+    """
+    decided = effects.recorded(session, inbound_id=inbound.id, effect=FORWARDED)
+    if decided is not None:
+        return ForwardToRasa(**decided)
     # A number may be known in several organisations: one record gets it (api/messaging/routing.py).
     beneficiary = routing.recipient_of_inbound(
         session, phone=inbound.from_phone, before_inbound_id=inbound.id
@@ -118,12 +134,14 @@ def triage(session: Session, *, inbound: InboundMessage, settings: Settings) -> 
         )
         outcome = "too_long"
     else:
-        return ForwardToRasa(
+        forward = ForwardToRasa(
             inbound_id=inbound.id,
             beneficiary_id=beneficiary.id,
             channel=inbound.channel,
             text=inbound.body.strip(),
         )
+        effects.record(session, inbound_id=inbound.id, effect=FORWARDED, result=asdict(forward))
+        return forward
     mark_processed(session, message=inbound, outcome=outcome)
     return None
 
@@ -247,3 +265,51 @@ def record_rasa_failure(session: Session, *, forward: ForwardToRasa, error: str)
         inbound_message_id=inbound.id,
     )
     mark_processed(session, message=inbound, outcome=f"rasa_failed: {error}"[:40])
+
+
+def give_up(session: Session, *, inbound: InboundMessage) -> None:
+    """The message failed every attempt: a professional gets its text, the person an apology,
+    and it is marked handled ("failed") so that the sender's next messages go on."""
+    try:
+        with session.begin_nested():
+            _queue_failed_message(session, inbound)
+    except Exception:
+        # Whatever broke the handling may break this too: the text still reaches the queue.
+        log.exception("queueing failed inbound message %s for a professional failed", inbound.id)
+        handoff_service.open_request(
+            session,
+            reason="processing_failed",
+            text=inbound.body,
+            phone=inbound.from_phone,
+            inbound_message_id=inbound.id,
+        )
+    mark_processed(session, message=inbound, outcome="failed")
+
+
+def _queue_failed_message(session: Session, inbound: InboundMessage) -> None:
+    beneficiary = (
+        beneficiary_service.get_beneficiary(session, beneficiary_id=inbound.beneficiary_id)
+        if inbound.beneficiary_id is not None
+        else None
+    )
+    handoff_service.open_request(
+        session,
+        reason="processing_failed",
+        text=inbound.body,
+        beneficiary=beneficiary,
+        phone=None if beneficiary else inbound.from_phone,
+        inbound_message_id=inbound.id,
+    )
+    if (
+        beneficiary is not None
+        and not beneficiary.opted_out
+        and detect_keyword(inbound.body) is not Keyword.STOP
+    ):
+        outbox.enqueue(
+            session,
+            beneficiary=beneficiary,
+            body=texts.TECHNICAL_PROBLEM,
+            kind="reply",
+            channel=inbound.channel,
+            in_reply_to_id=inbound.id,
+        )

@@ -3,6 +3,9 @@
 Two keys for every call: the action server's token (X-Bot-Token), and the gateway's voucher for
 the message being answered (X-Spie-Voucher, api/botapi/voucher.py), which alone says whose data
 may be read or changed. A voucher is good only while its inbound message is being handled.
+
+Every endpoint that changes something acts once per inbound message (api/botapi/idempotency.py):
+the same message run again after a crash gets the first answer back. Reads need no key.
 """
 
 import hmac
@@ -14,6 +17,7 @@ from sqlalchemy.orm import Session
 from api.botapi import service
 from api.botapi import voucher as vouchers
 from api.botapi.appointment_reply import appointment_reply
+from api.botapi.idempotency import once
 from api.botapi.schemas import (
     AppointmentReplyRequest,
     AppointmentReplyResult,
@@ -43,8 +47,8 @@ router = APIRouter(prefix="/internal/bot", tags=["bot"], dependencies=[Depends(r
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def vouched_person(session: SessionDep, x_spie_voucher: Annotated[str, Header()] = "") -> int:
-    """The beneficiary our gateway vouched for, whose message is being handled right now."""
+def vouched_person(session: SessionDep, x_spie_voucher: Annotated[str, Header()] = "") -> vouchers.Voucher:
+    """The voucher of the message being handled right now: its beneficiary and inbound message."""
     try:
         voucher = vouchers.verify(get_settings().gateway_signing_key, x_spie_voucher)
     except vouchers.InvalidVoucher as exc:
@@ -54,27 +58,40 @@ def vouched_person(session: SessionDep, x_spie_voucher: Annotated[str, Header()]
         raise AppError(403, "gateway voucher refused: unknown message")
     if inbound.state != "received":
         raise AppError(403, "gateway voucher refused: message already handled")
-    return voucher.beneficiary_id
+    return voucher
 
 
-def _person(vouched: int, claimed: int) -> int:
-    if claimed != vouched:
+def _person(vouched: vouchers.Voucher, claimed: int) -> int:
+    if claimed != vouched.beneficiary_id:
         raise AppError(403, "gateway voucher refused: another person")
-    return vouched
+    return vouched.beneficiary_id
 
 
-VouchedDep = Annotated[int, Depends(vouched_person)]
+VouchedDep = Annotated[vouchers.Voucher, Depends(vouched_person)]
 
 
 @router.post("/slot-choice", response_model=SlotChoiceResult)
 def slot_choice(body: SlotChoiceRequest, session: SessionDep, vouched: VouchedDep) -> SlotChoiceResult:
     person = _person(vouched, body.beneficiary_id)
-    return service.choose_slot(session, beneficiary_id=person, text=body.text, now=utcnow())
+    return once(
+        session,
+        inbound_id=vouched.inbound_id,
+        effect="slot_choice",
+        schema=SlotChoiceResult,
+        act=lambda: service.choose_slot(session, beneficiary_id=person, text=body.text, now=utcnow()),
+    )
 
 
 @router.post("/more-slots", response_model=MoreSlotsResult)
 def more_slots(body: MoreSlotsRequest, session: SessionDep, vouched: VouchedDep) -> MoreSlotsResult:
-    return service.more_slots(session, beneficiary_id=_person(vouched, body.beneficiary_id), now=utcnow())
+    person = _person(vouched, body.beneficiary_id)
+    return once(
+        session,
+        inbound_id=vouched.inbound_id,
+        effect="more_slots",
+        schema=MoreSlotsResult,
+        act=lambda: service.more_slots(session, beneficiary_id=person, now=utcnow()),
+    )
 
 
 @router.post("/appointment-reply", response_model=AppointmentReplyResult)
@@ -82,7 +99,15 @@ def reply_about_appointment(
     body: AppointmentReplyRequest, session: SessionDep, vouched: VouchedDep
 ) -> AppointmentReplyResult:
     person = _person(vouched, body.beneficiary_id)
-    return appointment_reply(session, beneficiary_id=person, intent=body.intent, text=body.text, now=utcnow())
+    return once(
+        session,
+        inbound_id=vouched.inbound_id,
+        effect="appointment_reply",
+        schema=AppointmentReplyResult,
+        act=lambda: appointment_reply(
+            session, beneficiary_id=person, intent=body.intent, text=body.text, now=utcnow()
+        ),
+    )
 
 
 @router.get("/state", response_model=BotState)
@@ -93,10 +118,31 @@ def state(beneficiary_id: int, session: SessionDep, vouched: VouchedDep) -> BotS
 @router.post("/handoff", response_model=HandoffResult)
 def handoff(body: HandoffCreate, session: SessionDep, vouched: VouchedDep) -> HandoffResult:
     person = _person(vouched, body.beneficiary_id)
-    return service.handoff(session, beneficiary_id=person, reason=body.reason, text=body.text, now=utcnow())
+    return once(
+        session,
+        inbound_id=vouched.inbound_id,
+        effect="handoff",
+        schema=HandoffResult,
+        act=lambda: service.handoff(
+            session,
+            beneficiary_id=person,
+            reason=body.reason,
+            text=body.text,
+            now=utcnow(),
+            inbound_message_id=vouched.inbound_id,
+        ),
+    )
 
 
 @router.post("/barrier", response_model=BarrierReply)
 def barrier(body: BarrierRequest, session: SessionDep, vouched: VouchedDep) -> BarrierReply:
     person = _person(vouched, body.beneficiary_id)
-    return service.barrier(session, beneficiary_id=person, group=body.group, text=body.text, now=utcnow())
+    return once(
+        session,
+        inbound_id=vouched.inbound_id,
+        effect="barrier",
+        schema=BarrierReply,
+        act=lambda: service.barrier(
+            session, beneficiary_id=person, group=body.group, text=body.text, now=utcnow()
+        ),
+    )

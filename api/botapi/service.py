@@ -151,10 +151,20 @@ def state(session: Session, *, beneficiary_id: int, now: datetime) -> BotState:
     )
 
 
-def handoff(session: Session, *, beneficiary_id: int, reason: str, text: str, now: datetime) -> HandoffResult:
+def handoff(
+    session: Session,
+    *,
+    beneficiary_id: int,
+    reason: str,
+    text: str,
+    now: datetime,
+    inbound_message_id: int | None = None,
+) -> HandoffResult:
     """Queue the person for a professional; say when they can expect a call."""
     beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=beneficiary_id)
-    handoff_service.open_request(session, reason=reason, text=text, beneficiary=beneficiary)
+    handoff_service.open_request(
+        session, reason=reason, text=text, beneficiary=beneficiary, inbound_message_id=inbound_message_id
+    )
     organisation = organisation_service.get_organisation(session, organisation_id=beneficiary.organisation_id)
     return HandoffResult(ok=True, expected_label=expected_call_label(organisation, now))
 

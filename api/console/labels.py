@@ -41,6 +41,7 @@ HANDOFF_REASONS: dict[str, str] = {
     "scheduled_message_failed": "Message programmé non envoyé (erreur)",
     "message_too_late": "Message non envoyé à temps",
     "delivery_uncertain": "Envoi incertain : à vérifier",
+    "processing_failed": "Message que l'assistant n'a pas pu traiter (erreur)",
 }
 
 HANDOFF_STATES: dict[str, tuple[str, str]] = {

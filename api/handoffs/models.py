@@ -23,6 +23,7 @@ HANDOFF_REASONS = (
     "scheduled_message_failed",
     "message_too_late",
     "delivery_uncertain",
+    "processing_failed",
 )
 
 

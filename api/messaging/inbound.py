@@ -1,12 +1,20 @@
-"""Recording inbound messages: once per MessageSid, whatever Twilio retries."""
+"""Recording inbound messages: once per MessageSid, whatever Twilio retries; handling them once."""
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from api.db import utcnow
 from api.messaging.models import InboundMessage
 from api.messaging.text_safety import clean_field, clean_inbound_text
+
+# The error kept on a message whose handling failed (the end of a traceback is enough).
+MAX_ERROR_CHARS = 2000
+
+
+class AlreadyProcessed(Exception):
+    """The message was marked handled by another handling: what this one did must roll back."""
 
 
 def record_inbound(
@@ -67,7 +75,39 @@ def senders_with_unprocessed(session: Session) -> list[str]:
 
 
 def mark_processed(session: Session, *, message: InboundMessage, outcome: str) -> None:
-    message.state = "done"
-    message.outcome = outcome
-    message.processed_at = utcnow()
+    """Mark the message handled, in the transaction of what handling it did.
+
+    A guarded UPDATE: if another handling marked it first, AlreadyProcessed is raised and the
+    caller's transaction (with its replies and effects) must roll back.
+    """
+    session.flush()
+    now = utcnow()
+    marked = session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.id == message.id, InboundMessage.state == "received")
+        .values(state="done", outcome=outcome, processed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not marked:
+        raise AlreadyProcessed(f"inbound message {message.id}")
+    set_committed_value(message, "state", "done")
+    set_committed_value(message, "outcome", outcome)
+    set_committed_value(message, "processed_at", now)
+
+
+def begin_attempt(session: Session, *, message: InboundMessage) -> int:
+    """Count one more handling of this message (commit it before handling); the new count."""
+    session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.id == message.id)
+        .values(attempts=InboundMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(message, ["attempts"])
+    return message.attempts
+
+
+def note_failure(session: Session, *, message: InboundMessage, error: str) -> None:
+    """Keep why the latest handling of this message failed."""
+    message.last_error = error[-MAX_ERROR_CHARS:]
     session.flush()

@@ -1,6 +1,7 @@
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base, UTCDateTime, utcnow
@@ -21,8 +22,29 @@ class InboundMessage(Base):
     beneficiary_id: Mapped[int | None] = mapped_column(ForeignKey("beneficiaries.id"), index=True)
     state: Mapped[str] = mapped_column(String(12), default="received")  # received, done
     outcome: Mapped[str | None] = mapped_column(String(40))
+    # Handlings begun (counted before each one); after SPIE_INBOUND_MAX_ATTEMPTS the message
+    # is given up into the professionals' queue and the sender's next messages go on.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class InboundEffect(Base):
+    """What handling an inbound message did, once: an effect keyed by the message's id.
+
+    Written in the same transaction as the effect itself. Running the message again (after a
+    crash) finds the row and returns its stored result instead of acting a second time.
+    """
+
+    __tablename__ = "inbound_effects"
+    __table_args__ = (UniqueConstraint("inbound_message_id", "effect"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbound_message_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id"))
+    effect: Mapped[str] = mapped_column(String(40))  # triage, slot_choice, appointment_reply...
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class OutboxMessage(Base):

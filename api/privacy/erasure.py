@@ -33,7 +33,7 @@ from api.carnet.models import CarnetEntry
 from api.errors import Conflict, Invalid, NotFound
 from api.handoffs.models import HandoffRequest
 from api.invitations.models import Invitation
-from api.messaging.models import DeliveryStatusEvent, InboundMessage, OutboxMessage
+from api.messaging.models import DeliveryStatusEvent, InboundEffect, InboundMessage, OutboxMessage
 from api.privacy import person_rows
 from api.privacy.models import ErasureRecord
 from api.privacy.phone_text import mask_phones, mentions
@@ -215,6 +215,13 @@ def erase_person(
         OutboxMessage.in_reply_to_id,
     ):
         _detach(session, column, found.inbound_messages)
+    if found.inbound_messages:
+        # What handling each message did (api/messaging/effects.py) goes with the message.
+        session.execute(
+            delete(InboundEffect)
+            .where(InboundEffect.inbound_message_id.in_(found.inbound_messages))
+            .execution_options(synchronize_session="fetch")
+        )
     _delete(session, InboundMessage, found.inbound_messages)
     for slot_id in found.places_to_release:
         session.execute(
