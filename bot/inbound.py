@@ -1,7 +1,9 @@
 """Handles stored inbound messages in the background, one at a time per sender.
 
 The database is the queue: a worker per sender takes that sender's oldest unhandled
-message until none is left, so order holds and a restart loses nothing.
+message until none is left, so order holds and a restart loses nothing. With several
+gateways, the worker first takes the sender's lease (api/messaging/sender_leases.py): one
+gateway at a time handles a person's messages, and a killed gateway's senders are taken over.
 
 Each handling is counted before it begins (a crash in the middle counts too). A message that
 fails SPIE_INBOUND_MAX_ATTEMPTS times is given up into the professionals' queue, and only then
@@ -12,11 +14,13 @@ do the sender's later messages pass it. A database error never ends a worker: it
 import asyncio
 import logging
 import traceback
+from datetime import timedelta
 
 from api.beneficiaries.phones import mask
 from api.botapi import voucher
 from api.config import Settings
 from api.db import session_scope
+from api.messaging import sender_leases
 from api.messaging.inbound import (
     AlreadyProcessed,
     begin_attempt,
@@ -56,9 +60,23 @@ class InboundProcessor:
 
     def resume_unfinished(self) -> None:
         """After a restart: handle what was stored but not handled."""
+        for phone in self._senders_waiting():
+            self.submit(phone)
+
+    async def keep_resuming(self, interval: float) -> None:
+        """Now and then, take up senders nobody handles: a killed gateway's, or any left behind."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                for phone in await asyncio.to_thread(self._senders_waiting):
+                    self.submit(phone)
+            except Exception:
+                log.exception("looking for unhandled inbound messages failed")
+
+    @staticmethod
+    def _senders_waiting() -> list[str]:
         with session_scope() as session:
-            for phone in senders_with_unprocessed(session):
-                self.submit(phone)
+            return senders_with_unprocessed(session)
 
     async def drain(self) -> None:
         while self._workers:
@@ -70,9 +88,13 @@ class InboundProcessor:
             while True:
                 self._more_for.discard(from_phone)
                 try:
+                    if not await asyncio.to_thread(self._take_lease, from_phone):
+                        return  # another gateway handles this sender; it looks again after releasing
                     inbound_id = await asyncio.to_thread(self._next_id, from_phone)
                     if inbound_id is None:
-                        if from_phone in self._more_for:
+                        await asyncio.to_thread(self._release_lease, from_phone)
+                        # Stored while we released (here or at another gateway): go on.
+                        if from_phone in self._more_for or await asyncio.to_thread(self._next_id, from_phone):
                             continue
                         return
                     await self._handle(inbound_id)
@@ -84,6 +106,22 @@ class InboundProcessor:
                     await asyncio.sleep(backoff_seconds(failures))
         finally:
             self._workers.pop(from_phone, None)
+
+    def _take_lease(self, from_phone: str) -> bool:
+        with session_scope() as session:
+            taken = sender_leases.take(
+                session,
+                phone=from_phone,
+                owner=self._dispatcher.owner,
+                dead_after=timedelta(seconds=self._settings.outbox_dead_after_seconds),
+            )
+            session.commit()
+            return taken
+
+    def _release_lease(self, from_phone: str) -> None:
+        with session_scope() as session:
+            sender_leases.release(session, phone=from_phone, owner=self._dispatcher.owner)
+            session.commit()
 
     @staticmethod
     def _next_id(from_phone: str) -> int | None:

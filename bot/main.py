@@ -29,10 +29,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.dispatcher = dispatcher
     processor.resume_unfinished()
     sweeper = asyncio.create_task(dispatcher.run_forever())
+    resumer = asyncio.create_task(processor.keep_resuming(settings.outbox_dead_after_seconds / 2))
     try:
         yield
     finally:
         sweeper.cancel()
+        resumer.cancel()
         await processor.drain()
         await rasa.aclose()
         await asyncio.to_thread(dispatcher.close)

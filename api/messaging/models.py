@@ -107,3 +107,13 @@ class OutboxDispatcherBeat(Base):
     owner: Mapped[str] = mapped_column(String(32), primary_key=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     beat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SenderLease(Base):
+    """Which gateway handles a sender's messages now: one at a time, so their order holds."""
+
+    __tablename__ = "sender_leases"
+
+    phone: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(32))  # outbox_dispatchers.owner of that gateway
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from api.agenda.labels import options_text
@@ -75,6 +76,8 @@ def sweep_batch(session: Session, *, now: datetime, batch_size: int) -> SweepRes
     try:
         with session.begin_nested():
             return _decide_batch(session, now=now, batch_size=batch_size)
+    except OperationalError:
+        raise  # the database, not a row (locked, connection lost): the next sweep takes them all again
     except Exception:
         log.exception("a due message could not be decided: deciding this batch row by row")
     return _decide_one_by_one(session, now=now, batch_size=batch_size)
@@ -121,6 +124,8 @@ def _decide_one_by_one(session: Session, *, now: datetime, batch_size: int) -> S
                 assert row is not None
                 outcome = decide(session, row=row, now=now)
                 session.flush()
+        except OperationalError:
+            raise
         except Exception as exc:
             log.exception("scheduled message %s could not be decided", row_id)
             _fail(session, row_id=row_id, now=now, error=f"{type(exc).__name__}: {exc}")

@@ -2,37 +2,12 @@
 
 import logging
 import threading
-from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from api.messaging.processes import beat, forget, live_owners
 
-from api.db import session_scope, utcnow
-from api.messaging.models import OutboxDispatcherBeat
+__all__ = ["Heartbeat", "beat", "forget", "live_owners"]
 
 log = logging.getLogger(__name__)
-
-
-def beat(owner: str) -> None:
-    now = utcnow()
-    with session_scope() as session:
-        updated = session.execute(
-            update(OutboxDispatcherBeat).where(OutboxDispatcherBeat.owner == owner).values(beat_at=now)
-        ).rowcount
-        if not updated:
-            session.add(OutboxDispatcherBeat(owner=owner, started_at=now, beat_at=now))
-        session.commit()
-
-
-def forget(owner: str) -> None:
-    with session_scope() as session:
-        session.execute(delete(OutboxDispatcherBeat).where(OutboxDispatcherBeat.owner == owner))
-        session.commit()
-
-
-def live_owners(session: Session, *, now: datetime, dead_after: timedelta):
-    """SQL: the owners that beat recently (a subquery for IN)."""
-    return select(OutboxDispatcherBeat.owner).where(OutboxDispatcherBeat.beat_at > now - dead_after)
 
 
 class Heartbeat:

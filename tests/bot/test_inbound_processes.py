@@ -45,7 +45,7 @@ def silent_rasa() -> Iterator[str]:
 
 
 class Gateway:
-    def __init__(self, rasa_url: str, rasa_timeout: float = 60) -> None:
+    def __init__(self, rasa_url: str, rasa_timeout: float = 60, dead_after: float | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {
@@ -56,6 +56,9 @@ class Gateway:
             "SPIE_RASA_TIMEOUT_SECONDS": str(rasa_timeout),
             "SPIE_OUTBOX_POLL_SECONDS": "0.2",
         }
+        if dead_after is not None:  # how soon another gateway takes over this one's senders
+            env["SPIE_OUTBOX_DEAD_AFTER_SECONDS"] = str(dead_after)
+            env["SPIE_OUTBOX_HEARTBEAT_SECONDS"] = str(dead_after / 4)
         self.process = subprocess.Popen(
             [
                 sys.executable,

@@ -19,6 +19,9 @@ from api.scheduling.service import appointment_key
 from tests.api import factories as f
 from tests.conftest import ROOT, TEST_DATABASE_URL
 
+ARTIFACTS = ROOT / "test-artifacts"
+ARTIFACTS.mkdir(exist_ok=True)
+
 
 def due_reminders(count: int) -> int:
     """An organisation with `count` booked appointments whose reminder is due now."""
@@ -72,7 +75,8 @@ def start_scheduler() -> subprocess.Popen[bytes]:
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        # A file, not a pipe: nobody reads a pipe here, and a full one would block the process.
+        stderr=open(ARTIFACTS / "scheduler.log", "ab"),  # noqa: SIM115 (the process holds it)
     )
 
 
