@@ -4,7 +4,7 @@ APP_PY := .venv/bin/python
 RASA := .venv-rasa/bin/rasa
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres setup lock model migrate demo validate lint clean \
+.PHONY: run test test-sqlite test-postgres faults setup lock model migrate demo validate lint clean \
 	bench bench-slot-choice bench-conversations bench-reminders bench-console bench-figures
 
 run: setup model migrate demo node_modules/.installed
@@ -19,6 +19,12 @@ test-sqlite: node_modules/.installed /usr/bin/chromium
 test-postgres: node_modules/.installed /usr/bin/chromium
 	scripts/ensure-services.sh
 	SPIE_TEST_DATABASE_URL=$(PG_TEST_URL) $(APP_PY) -m pytest -q
+
+# The fault-injection suite alone, with its figures (it also runs inside both test runs).
+faults: setup model node_modules/.installed
+	$(APP_PY) -m pytest -q -s tests/faults
+	scripts/ensure-services.sh
+	SPIE_TEST_DATABASE_URL=$(PG_TEST_URL) $(APP_PY) -m pytest -q -s tests/faults
 
 setup: .venv/.installed .venv-rasa/.installed
 

@@ -67,6 +67,8 @@ class System:
             self.ports["twilio"],
         )
         self._processes: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self._commands: dict[str, tuple[list[str], dict[str, str]]] = {}
+        self._health: dict[str, str] = {}
         self.api = httpx.Client(base_url=self.api_url, timeout=30)  # bearer token set by start()
         self.http = httpx.Client(timeout=30)
 
@@ -89,11 +91,32 @@ class System:
         }
 
     def _start(self, name: str, args: list[str], **extra_env: str) -> None:
-        log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
+        mode = "ab" if name in self._commands else "wb"  # a restarted process appends to its log
+        self._commands[name] = (args, extra_env)
+        log = open(self.log_dir / f"{name}.log", mode)  # noqa: SIM115 (closed with the process)
         process = subprocess.Popen(
             args, cwd=ROOT, env={**self.env(), **extra_env}, stdout=log, stderr=subprocess.STDOUT
         )
         self._processes.append((name, process))
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one of the processes, as a crash or the OOM killer would."""
+        for index, (running, process) in enumerate(self._processes):
+            if running == name and process.poll() is None:
+                process.kill()
+                process.wait()
+                del self._processes[index]
+                return
+        raise AssertionError(f"{name} is not running")
+
+    def restart(self, name: str) -> None:
+        """Start a killed process again with the same command, and wait until it answers."""
+        args, extra_env = self._commands[name]
+        self._start(name, args, **extra_env)
+        if name in self._health:
+            wait_for(
+                lambda: self._up(self._health[name]), timeout=180, interval=0.3, what=f"{name} to restart"
+            )
 
     def _cli(self, *args: str, stdin: str = "") -> str:
         """Run `python -m api.accounts.cli` against the test database; its standard output."""
@@ -153,7 +176,7 @@ class System:
         self._start("internal", [*uvicorn, "api.internal_main:app", "--port", str(self.ports["internal"])])
         self._start("gateway", [*uvicorn, "bot.main:app", "--port", str(self.ports["gateway"])])
         self._start("scheduler", [sys.executable, "-m", "bot.scheduler"])
-        checks = {
+        self._health = checks = {
             "api": f"{self.api_url}/health",
             "internal": f"{self.internal_url}/health",
             "gateway": f"{self.gateway_url}/health",
