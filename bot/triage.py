@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from api.beneficiaries import service as beneficiary_service
 from api.beneficiaries.models import Beneficiary
 from api.carnet import service as carnet_service
+from api.carnet.models import CarnetEntry
 from api.config import Settings
 from api.db import utcnow
 from api.handoffs import service as handoff_service
@@ -162,6 +163,8 @@ def _double_tap_of(session: Session, inbound: InboundMessage, *, seconds: float)
         return None
     if inbound.received_at - previous.received_at > timedelta(seconds=seconds):
         return None
+    if _failed_for_us(session, previous):
+        return None  # we apologised for a technical problem: the same words again are a retry
     sent_between = session.scalar(
         select(OutboxMessage.id)
         .where(
@@ -173,6 +176,23 @@ def _double_tap_of(session: Session, inbound: InboundMessage, *, seconds: float)
         .limit(1)
     )
     return None if sent_between is not None else previous
+
+
+# Handoff reasons that mean the message could not be handled (ours, not the person's doing).
+TECHNICAL_FAILURES = ("bot_unavailable", "api_unavailable", "processing_failed")
+
+
+def _failed_for_us(session: Session, inbound: InboundMessage) -> bool:
+    if inbound.outcome is not None and (
+        inbound.outcome == "failed" or inbound.outcome.startswith("rasa_failed")
+    ):
+        return True
+    reasons = session.scalars(
+        select(CarnetEntry.data).where(
+            CarnetEntry.inbound_message_id == inbound.id, CarnetEntry.kind == "handoff_requested"
+        )
+    )
+    return any((data or {}).get("reason") in TECHNICAL_FAILURES for data in reasons)
 
 
 def _contact_text(session: Session, beneficiary: Beneficiary) -> str:

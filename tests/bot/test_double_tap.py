@@ -59,6 +59,29 @@ def test_the_same_text_later_or_after_a_new_question_is_a_new_answer(session) ->
     assert after_reminder is not None
 
 
+def test_the_same_text_after_our_technical_problem_is_a_retry(session) -> None:
+    """We answered "souci technique": the person sending the same words again is retrying."""
+    person = f.beneficiary(session, f.organisation(session))
+    _, forward = receive(session, person, "le 2", T0)
+    with time_machine.travel(T0 + timedelta(seconds=1), tick=False):
+        triage.record_rasa_failure(session, forward=forward, error="ConnectError")
+        session.flush()
+    _, retry = receive(session, person, "le 2", T0 + timedelta(seconds=4))
+    assert retry is not None and retry.text == "le 2"
+
+    _, forward = receive(session, person, "oui", T0 + timedelta(seconds=20))
+    with time_machine.travel(T0 + timedelta(seconds=21), tick=False):
+        triage.record_rasa_reply(
+            session,
+            forward=forward,
+            texts_out=["Désolé, nous avons un problème technique."],
+            escalations=["api_unavailable"],
+        )
+        session.flush()
+    _, retry = receive(session, person, "oui", T0 + timedelta(seconds=24))
+    assert retry is not None
+
+
 def test_two_pictures_without_text_are_two_messages(session) -> None:
     person = f.beneficiary(session, f.organisation(session))
     first, _ = receive(session, person, "", T0, num_media=1)

@@ -12,6 +12,7 @@ import time
 from collections import Counter
 
 import httpx
+import pytest
 
 from tests.e2e.conftest import Agenda
 from tests.e2e.system import System, wait_for
@@ -115,7 +116,10 @@ def test_gateway_killed_during_a_burst_of_40_answers(system: System) -> None:
     assert all(len(system.replies_to(p["phone"])) == 2 for p in people)
 
 
-def test_rasa_killed_mid_turn(system: System) -> None:
+@pytest.mark.parametrize(
+    ("process", "label"), [("rasa", "Rasa"), ("internal", "the API's internal listener (the actions' API)")]
+)
+def test_killed_mid_turn(system: System, process: str, label: str) -> None:
     agenda = Agenda(system, slots=2, capacity=20)
     people = invited(system, agenda, 12)
     killed = threading.Event()
@@ -123,12 +127,12 @@ def test_rasa_killed_mid_turn(system: System) -> None:
     def kill_after_four(accepted_so_far: int) -> None:
         if accepted_so_far >= 4 and not killed.is_set():
             killed.set()
-            threading.Thread(target=system.kill, args=("rasa",)).start()
+            threading.Thread(target=system.kill, args=(process,)).start()
 
     refused = burst(system, people, "1", on_accepted=kill_after_four)
     assert refused == {}  # the gateway stays up: every webhook is stored and answered 200
     wait_for(lambda: settled(system, people, 2), timeout=120, what="every answer answered")
-    system.restart("rasa")
+    system.restart(process)
     time.sleep(3)
 
     queue = handoff_texts(system)
@@ -137,13 +141,14 @@ def test_rasa_killed_mid_turn(system: System) -> None:
     lost = [p for p in people if booked[p["phone"]] == 0 and p not in in_queue]
     doubled = sum(doubled_texts(system, p) for p in people) + sum(max(0, n - 1) for n in booked.values())
     print(
-        f"\nRasa SIGKILL: {len(people)} answers, 1 kill, {len(people) - len(in_queue) - len(lost)} booked, "
-        f"{len(in_queue)} in the queue with their text, {len(lost)} lost, {doubled} doubled"
+        f"\n{label} SIGKILL: {len(people)} answers, 1 kill, "
+        f"{len(people) - len(in_queue) - len(lost)} booked, {len(in_queue)} in the queue with their text, "
+        f"{len(lost)} lost, {doubled} doubled"
     )
     assert lost == [] and doubled == 0
     assert all(queue[p["id"]].endswith("1") for p in in_queue)
 
-    # Rasa is back: the next message is understood again.
+    # It is back: the next message is understood again.
     retry = in_queue[0] if in_queue else people[0]
     before = len(system.replies_to(retry["phone"]))
     system.text(retry["phone"], "1")
