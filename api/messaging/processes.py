@@ -6,7 +6,8 @@ once it has been silent for SPIE_OUTBOX_DEAD_AFTER_SECONDS, others take them ove
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from api.db import session_scope, utcnow
@@ -14,13 +15,16 @@ from api.messaging.models import OutboxDispatcherBeat
 
 
 def beat(owner: str) -> None:
+    """One atomic upsert: the heartbeat thread and a claim may beat at the same moment."""
     now = utcnow()
     with session_scope() as session:
-        updated = session.execute(
-            update(OutboxDispatcherBeat).where(OutboxDispatcherBeat.owner == owner).values(beat_at=now)
-        ).rowcount
-        if not updated:
-            session.add(OutboxDispatcherBeat(owner=owner, started_at=now, beat_at=now))
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        table = OutboxDispatcherBeat.__table__
+        session.execute(
+            dialect.insert(table)
+            .values(owner=owner, started_at=now, beat_at=now)
+            .on_conflict_do_update(index_elements=[table.c.owner], set_={"beat_at": now})
+        )
         session.commit()
 
 

@@ -28,7 +28,7 @@ from tests.conftest import ROOT, TEST_DATABASE_URL
 from tests.e2e.system import free_port
 from tests.fakes.twilio_fake import FakeTwilioServer, FakeTwilioState, PlannedFailure
 
-QUICK = {"outbox_heartbeat_seconds": 0.2, "outbox_dead_after_seconds": 1.0}
+QUICK = {"outbox_heartbeat_seconds": 0.2, "outbox_dead_after_seconds": 2.0}
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +135,7 @@ def test_the_claims_of_a_dead_dispatcher_are_resolved_within_seconds(twilio) -> 
     successor.resolve_uncertain()
     assert reload(sent_id).state == reload(unsent_id).state == "sending"  # too recent to judge
 
-    time.sleep(1.2)  # the dead one's heartbeat is older than outbox_dead_after_seconds
+    time.sleep(2.5)  # the dead one's heartbeat is older than outbox_dead_after_seconds
     successor.resolve_uncertain()
     successor.dispatch_sync()
 
@@ -151,7 +151,7 @@ def test_a_live_dispatchers_claims_are_never_taken_over(twilio) -> None:
     alive.start()  # beats every 0.2 s
     try:
         [[claimed]], _ = alive.claim()
-        time.sleep(1.5)  # longer than outbox_dead_after_seconds: only the heartbeat says it lives
+        time.sleep(3.0)  # longer than outbox_dead_after_seconds: only the heartbeat says it lives
         other = dispatcher_for(twilio, **QUICK)
         other.resolve_uncertain()
         other.dispatch_sync()
@@ -164,7 +164,7 @@ def test_a_live_dispatchers_claims_are_never_taken_over(twilio) -> None:
 
 def test_a_late_result_of_a_claim_taken_over_is_not_written(twilio) -> None:
     message_id, phone, stale_token = claimed_then_died(twilio, sent=False)
-    time.sleep(1.2)
+    time.sleep(2.5)
     successor = dispatcher_for(twilio, **QUICK)
     successor.resolve_uncertain()
     successor.dispatch_sync()
@@ -254,8 +254,10 @@ def test_killed_while_its_sends_were_in_flight_a_restarted_scheduler_sends_each_
         wait_until(lambda: _all_sent(organisation_id, count), timeout=60)
         resolved_after = time.monotonic() - killed_at
     finally:
-        second.terminate()
-        second.wait(timeout=30)
+        # Killed too: a graceful stop may wait for startup jobs (slot generation over the whole
+        # test database), which is not what this test is about.
+        second.kill()
+        second.wait()
     assert [posts_to(twilio, phone) for phone in phones] == [1] * count
     assert resolved_after < 20, f"resolved after {resolved_after:.1f}s"
     print(
