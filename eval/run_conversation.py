@@ -23,6 +23,7 @@ confusion table, and writes test-artifacts/eval-conversation-<db>.json.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -246,7 +247,8 @@ class Evaluator:
 REPLY_LABELS = (
     ("move", ("Voici d'autres créneaux", "Je n'ai pas d'autre créneau libre")),
     ("none_fits", ("D'autres créneaux", "Je n'ai pas d'autre créneau à vous proposer")),
-    ("where_when", ("Votre rendez-vous : le", "Vous avez déjà un rendez-vous le")),
+    ("where_when", ("Votre rendez-vous : le",)),
+    ("(already booked)", ("Vous avez déjà un rendez-vous le",)),
     ("thanks", ("Avec plaisir",)),
     ("out_of_scope", ("Je ne peux pas répondre à cette question",)),
     ("(asked cancel or move)", ("Répondez ANNULER pour annuler",)),
@@ -287,7 +289,10 @@ def effects(
     for entry in after["carnet"]:
         if entry["id"] in known:
             continue
-        data = entry["data"] if isinstance(entry["data"], dict) else {}
+        data = entry["data"]
+        if isinstance(data, str):  # a JSON column read through text() on SQLite
+            data = json.loads(data)
+        data = data if isinstance(data, dict) else {}
         if entry["kind"] == "barrier":
             found.append(BARRIER_CLASSES.get(data.get("group", ""), f"(barrier {data.get('group')})"))
         elif entry["kind"] == "questionnaire_answer" and data.get("question") == "transport":
@@ -308,7 +313,8 @@ def effects(
     if "drome" in folded or re.search(r"\bassistant", folded) or "qui vous ecrit" in folded:
         found.append("who_are_you")
     for label, starts in REPLY_LABELS:
-        if any(s in joined or fold(s) in folded for s in starts):
+        # Case and accents matter: "Voici d'autres créneaux" (move) is not "D'autres créneaux".
+        if any(s in reply for s in starts for reply in replies):
             found.append(label)
     if replies and not found:
         found.append("(other reply)")
@@ -467,8 +473,6 @@ def main() -> int:
     data = report(results, seconds, args.db)
     out = ROOT / "test-artifacts" / f"eval-conversation-{args.db}.json"
     out.parent.mkdir(exist_ok=True)
-    import json
-
     out.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     print(f"\nreport: {out.relative_to(ROOT)}")
     return 0
