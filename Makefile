@@ -5,7 +5,7 @@ RASA := .venv-rasa/bin/rasa
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: run test test-sqlite test-postgres faults setup lock model migrate demo validate lint clean \
-	bench bench-slot-choice bench-conversations bench-reminders bench-console bench-figures
+	eval-conversation bench bench-slot-choice bench-conversations bench-reminders bench-console bench-figures
 
 run: setup model migrate demo node_modules/.installed
 	@echo "Simulator: http://127.0.0.1:8001/simulateur   API docs: http://127.0.0.1:8000/docs"
@@ -69,7 +69,12 @@ demo: migrate
 	$(APP_PY) -m api.demo
 
 lint: setup
-	.venv/bin/ruff check api bot rasa_channels tests benchmarks scripts
+	.venv/bin/ruff check api bot rasa_channels tests benchmarks scripts eval
+
+# The held-out conversation set (issue 12) through the real processes: per-class accuracy and
+# a confusion table (docs/evaluation.md). EVAL_ARGS="--db postgresql" or "--limit 40".
+eval-conversation: setup model node_modules/.installed
+	$(APP_PY) eval/run_conversation.py $(EVAL_ARGS)
 
 # Speed and memory, measured on the running system (never in tests). Each prints its figures.
 bench: bench-slot-choice bench-conversations bench-reminders bench-console bench-figures
