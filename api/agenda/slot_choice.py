@@ -144,7 +144,7 @@ _WORK_WORDS = {
 _POST_NEGATIONS = {
     "impossible", "imposible", "indispo", "indisponible", "empeche", "empechee", "occupe",
     "occupee", "bloque", "bloquee", "pourrai",
-} | _WORK_WORDS  # fmt: skip
+}  # fmt: skip
 _EXCEPT_WORDS = {"sauf", "hors", "excepte", "exepte", "except"}
 _NEUTRALISED_AFTER_PAS = {
     "de": {"souci", "soucis", "soucy", "probleme", "problemes", "pb", "pbm", "prob"},
@@ -867,7 +867,9 @@ def _split_negated(tokens: list[_Tok]) -> tuple[list[_Tok], list[_Tok]]:
 
     With one group of constraints ("pas lundi matin") the whole clause is negated. With
     several ("plutot vendredi le lundi je travaille"), a negation applies to one group:
-    the one after it for "pas"/"je peux pas" directly followed by it, else the one before.
+    the one right after it ("pas lundi", "je travaille lundi") unless that one is then
+    confirmed ("lundi non jeudi oui"), else the one before ("lundi impossible"); groups
+    joined by "et"/"ni" go together.
     """
     groups: list[list[int]] = []  # token indexes of each group's constraints
     group_of: dict[int, int] = {}
@@ -884,6 +886,16 @@ def _split_negated(tokens: list[_Tok]) -> tuple[list[_Tok], list[_Tok]]:
         group_of[k] = len(groups) - 1
     if len(groups) < 2:
         return [], tokens
+    first = [g[0] for g in groups]
+    last = [g[-1] for g in groups]
+
+    def between(a: int, b: int) -> list[_Tok]:
+        return tokens[a + 1 : b]
+
+    def confirmed(g: int) -> bool:  # "mardi oui", "jeudi ok": that group is wanted
+        end = first[g + 1] if g + 1 < len(groups) else len(tokens)
+        return any(t.kind == "yes" for t in between(last[g], end))
+
     negated: set[int] = set()
     for k, t in enumerate(tokens):
         if t.kind != "neg":
@@ -891,16 +903,29 @@ def _split_negated(tokens: list[_Tok]) -> tuple[list[_Tok], list[_Tok]]:
         after = next((j for j in range(k + 1, len(tokens)) if tokens[j].kind != "word"
                       or tokens[j].value not in _FILLERS), None)  # fmt: skip
         before = next((j for j in range(k - 1, -1, -1) if j in group_of), None)
-        if t.value == "pre" and after is not None and after in group_of:
+        forward = after is not None and after in group_of
+        if t.value == "pre" and forward and not (before is not None and confirmed(group_of[after])):
             negated.add(group_of[after])
         elif before is not None:
             negated.add(group_of[before])
-        elif after is not None and after in group_of:
+        elif forward:
             negated.add(group_of[after])
         else:
             nxt = next((j for j in range(k + 1, len(tokens)) if j in group_of), None)
             if nxt is not None:
                 negated.add(group_of[nxt])
+    # "lundi et mardi je travaille", "je travaille lundi et mardi": joined groups go together
+    changed = True
+    while changed:
+        changed = False
+        for g in range(len(groups) - 1):
+            link = between(last[g], first[g + 1])
+            joined = any(t.kind == "word" and t.value in ("et", "ni") for t in link) and all(
+                t.kind == "word" and t.value in _FILLERS | {"et", "ni"} for t in link
+            )
+            if joined and (g in negated) != (g + 1 in negated):
+                negated |= {g, g + 1}
+                changed = True
     positive = [tokens[k] for k in group_of if group_of[k] not in negated]
     negative = [tokens[k] for k in group_of if group_of[k] in negated]
     return positive, negative

@@ -494,6 +494,17 @@ EXCLUSIONS = [
     ("lundi impossible, le jeudi", (403,)),
     ("le lundi je peux pas, jeudi", (403,)),
     ("le jeudi car lundi je suis occupé", (403,)),
+    ("vendredi car je travaille lundi", (404,)),
+    ("lundi je peux pas mardi oui", (402,)),
+    ("lundi non jeudi oui", (403,)),
+    ("jeudi pas possible lundi ok", (401,)),
+    ("le lundi et le mardi je travaille, vendredi ok", (404,)),
+    ("lundi je bosse mais jeudi 10h ok", (403,)),
+    ("j'ai une formation lundi jeudi ca va", (403,)),
+    ("je peux pas lundi mais vendredi oui", (404,)),
+    ("vendredi 14h30 pas lundi", (404,)),
+    # joined days are excluded together: two left, ambiguous
+    ("je travaille lundi et mardi", (403, 404)),
     # a negated work day is a free day
     ("je travaille pas le lundi", (401,)),
     # exclusions alone leave several options: ambiguous, nothing booked
