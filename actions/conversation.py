@@ -29,7 +29,8 @@ class ActionAffirmOrAsk(Action):
     """Answer a "yes", a greeting or thanks according to the person's state.
 
     A "yes" about a booked appointment (answer to a reminder, or "finally I come" after
-    the cancel-or-move question) is answered by the API first (appointment-reply).
+    the cancel-or-move question) is answered by the API first (appointment-reply); so are
+    thanks ("ok merci"), which confirm only an appointment whose reminder was sent.
     Otherwise: invitation pending: ask which slot (with the options). Appointment booked:
     remind it after a greeting, acknowledge otherwise. Nothing: thank back or introduce
     the assistant.
@@ -44,6 +45,9 @@ class ActionAffirmOrAsk(Action):
         intent = latest_intent(tracker)
         try:
             if intent == "affirm" and await reply_about_appointment(dispatcher, tracker, intent):
+                return []
+            # "ok merci" after a reminder confirms it: the API decides by what was sent
+            if intent == "thanks" and await reply_about_appointment(dispatcher, tracker, "acknowledge"):
                 return []
             state = await api_client.call(api_client.state, caller(tracker))
         except (ApiUnavailable, UnknownBeneficiary):
@@ -79,12 +83,45 @@ class ActionAppointmentInfo(Action):
             return []
 
         options_text = _pending_options(state)
-        if state.get("appointment") and utter_appointment(
-            dispatcher, "utter_appointment_info", state
-        ):
+        if state.get("appointment") and utter_appointment(dispatcher, "utter_appointment_info", state):
             return []
         if options_text:
             dispatcher.utter_message(response="utter_ask_which_slot", options_text=options_text)
         else:
             dispatcher.utter_message(response="utter_no_invitation")
+        return []
+
+
+class ActionWhoAreYou(Action):
+    """ "Qui m'ecrit ?": the person's organisation, what the service is, how to reach a person."""
+
+    def name(self) -> str:
+        return "action_who_are_you"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        try:
+            state = await api_client.call(api_client.state, caller(tracker))
+        except (ApiUnavailable, UnknownBeneficiary):
+            utter_technical_problem(dispatcher)
+            return []
+        name = (state.get("organisation_name") or "").strip()
+        phone = (state.get("contact_phone") or "").strip()
+        hours = (state.get("contact_hours") or "").strip()
+        if not name:
+            utter_technical_problem(dispatcher)
+        elif phone and hours:
+            dispatcher.utter_message(
+                response="utter_who_are_you",
+                organisation_name=name,
+                contact_phone=phone,
+                contact_hours=hours,
+            )
+        elif phone:
+            dispatcher.utter_message(
+                response="utter_who_are_you_phone_only", organisation_name=name, contact_phone=phone
+            )
+        else:
+            dispatcher.utter_message(response="utter_who_are_you_no_phone", organisation_name=name)
         return []

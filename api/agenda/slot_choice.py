@@ -13,7 +13,8 @@ How the text is read (the engineering guide, section 3, has the measured datepar
   one-typo tolerance for words of five letters or more, two from nine letters
   ("mecredi", "jeudii", "vendedi"), except for listed lookalikes ("merci", "latin");
   "je"/"j'" never count as jeudi, "a"/"à" before a time is only a preposition;
-- "14h", "14h30", "14:30", "10 h", "midi" are times, handwritten;
+- "14h", "14h30", "14:30", "10 h", "10 h 15", "10H15", "16 heures", "midi" are times,
+  handwritten;
 - "3 decembre", "1er dec", "3/12", "03/12/2026" are dates, parsed by dateparser
   1.5 with RELATIVE_BASE = now in the organisation's time zone, future
   preference, French, day-month order;
@@ -21,7 +22,9 @@ How the text is read (the engineering guide, section 3, has the measured datepar
   day of the month only when followed by a month, after a weekday ("mardi 8"),
   or when no such option exists (or the option does not fit the other
   constraints) and an offered slot falls on that day ("le 14");
-- "pas", "sauf", "plutot que", "je peux pas"... make their clause an exclusion;
+- "pas", "sauf", "plutot que", "je peux pas", "impossible", "je travaille"... make their
+  clause an exclusion; in a clause naming several days ("plutot vendredi le lundi je
+  travaille") the negation excludes only the day it is attached to;
 - "ou" separates alternatives ("mardi ou jeudi aprem": both in the afternoon);
 - with a single offered slot, a bare "oui"/"ok" selects it.
 """
@@ -132,6 +135,16 @@ _NEGATION_WORDS = {
     "non", "nan", "aucun", "aucune", "rien", "peuxpas", "peuxpa", "pourrai", "empeche",
     "empechee", "occupe", "occupee", "bloque", "bloquee",
 }  # fmt: skip
+# "le lundi je travaille", "je bosse mardi": that day is taken ("je travaille pas" is not)
+_WORK_WORDS = {
+    "travaille", "travail", "travailles", "travaillerai", "bosse", "bosses", "bosserai",
+    "taf", "taff", "boulot", "formation", "stage",
+}  # fmt: skip
+# negations that come after what they negate ("lundi impossible", "lundi je travaille")
+_POST_NEGATIONS = {
+    "impossible", "imposible", "indispo", "indisponible", "empeche", "empechee", "occupe",
+    "occupee", "bloque", "bloquee", "pourrai",
+}  # fmt: skip
 _EXCEPT_WORDS = {"sauf", "hors", "excepte", "exepte", "except"}
 _NEUTRALISED_AFTER_PAS = {
     "de": {"souci", "soucis", "soucy", "probleme", "problemes", "pb", "pbm", "prob"},
@@ -174,6 +187,7 @@ _NOT_TYPOS = (
         "possibles", "latin",
     }
     | set(_NEGATION_WORDS)
+    | _WORK_WORDS
     | set(_YES_WORDS)
     | set(_UNIT_WORDS)
     | set(_OPTION_MARKERS)
@@ -240,8 +254,13 @@ class _Tok:
 _EMOJI_YES = re.compile("[\U0001f44d\U0001f44c\u2705\u2714\U0001f197]")
 # ASCII digits only (re.ASCII): other scripts' digits were made ASCII by _normalise.
 _DATE_RE = re.compile(r"(?<![\d:/.-])(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}|\d{2}))?(?![\d:h/.-])", re.ASCII)
+# "10h15", "10 h 15", "10h 15", "10H15", "16 heures", "10:15"; minutes after a space only
+# when no month or date follows ("10h 15 dec" is 10h on the 15th).
 _TIME_RE = re.compile(
-    r"(?<![\d/])(\d{1,2})(?:\s*(?:h|hr|hrs|heure|heures)(\d{2})?|:(\d{2}))(?![a-z\d])", re.ASCII
+    r"(?<![\d/])(\d{1,2})(?:\s*(?:h|hr|hrs|heure|heures)"
+    r"(?:(\d{2})|\s+([0-5]\d)(?!\s*(?:[/.-]\d|janv|fev|mars|avr|mai|juin|juil|aout|sep|oct|nov|dec)))?"
+    r"|:(\d{2}))(?![a-z\d])",
+    re.ASCII,
 )
 _ORDINAL_RE = re.compile(r"^(\d{1,2})(er|ere|re|e|eme|em|ieme|iem|nd|nde|d)$", re.ASCII)
 _SEPARATORS = re.compile(r"[,;!?\n\r.]+")
@@ -277,7 +296,7 @@ def _lex(text: str) -> list[list[str]]:
 
     def time_sub(m: re.Match[str]) -> str:
         h = int(m.group(1))
-        minute = m.group(2) or m.group(3)
+        minute = m.group(2) or m.group(3) or m.group(4)
         if h > 24 or (minute is not None and int(minute) > 59):
             return " "
         return f" \x00time_{h % 24}_{minute or ''} "
@@ -532,12 +551,19 @@ def _tokens(words: list[str]) -> list[_Tok]:
             out.append(_Tok("except"))
             i += 1
             continue
-        if w in _NEGATION_WORDS:
-            out.append(_Tok("neg"))
+        if w in _WORK_WORDS and nxt in ("pas", "pa", "plus"):  # "je travaille pas lundi"
+            i += 2
+            continue
+        if w in _WORK_WORDS and w in ("formation", "stage") and prev_kind() != "word":
+            out.append(_Tok("word", w))
+            i += 1
+            continue
+        if w in _NEGATION_WORDS or w in _WORK_WORDS:
+            out.append(_Tok("neg", "post" if w in _POST_NEGATIONS else "pre"))
             i += 1
             continue
         if w in ("peu", "peux", "pe", "peut", "px", "jpeux", "jpx") and nxt in ("pas", "pa"):
-            out.append(_Tok("neg"))
+            out.append(_Tok("neg", "pre"))
             i += 2
             continue
         if w == "ou":
@@ -828,6 +854,83 @@ def _constraints_for(tokens: list[_Tok], matcher: _Matcher) -> list[_Constraints
     return alts
 
 
+_DIMENSIONS = {
+    "wd": "day", "wd_in8": "day", "date": "day", "rel": "day", "mday": "day", "week": "day",
+    "time": "time", "part": "time", "range": "time",
+    "opt": "option", "num": "option", "last": "option", "penult": "option",
+}  # fmt: skip
+_FILLERS = {"le", "la", "l", "les", "du", "de", "d", "a", "au", "ce", "cette", "je", "j", "moi"}
+
+
+def _split_negated(tokens: list[_Tok]) -> tuple[list[_Tok], list[_Tok]]:
+    """(positive, negated) tokens of a clause holding a negation.
+
+    With one group of constraints ("pas lundi matin") the whole clause is negated. With
+    several ("plutot vendredi le lundi je travaille"), a negation applies to one group:
+    the one right after it ("pas lundi", "je travaille lundi") unless that one is then
+    confirmed ("lundi non jeudi oui"), else the one before ("lundi impossible"); groups
+    joined by "et"/"ni" go together.
+    """
+    groups: list[list[int]] = []  # token indexes of each group's constraints
+    group_of: dict[int, int] = {}
+    seen: set[str] = set()
+    for k, t in enumerate(tokens):
+        dim = _DIMENSIONS.get(t.kind)
+        if dim is None:
+            continue
+        if not groups or dim in seen:
+            groups.append([])
+            seen = set()
+        groups[-1].append(k)
+        seen.add(dim)
+        group_of[k] = len(groups) - 1
+    if len(groups) < 2:
+        return [], tokens
+    first = [g[0] for g in groups]
+    last = [g[-1] for g in groups]
+
+    def between(a: int, b: int) -> list[_Tok]:
+        return tokens[a + 1 : b]
+
+    def confirmed(g: int) -> bool:  # "mardi oui", "jeudi ok": that group is wanted
+        end = first[g + 1] if g + 1 < len(groups) else len(tokens)
+        return any(t.kind == "yes" for t in between(last[g], end))
+
+    negated: set[int] = set()
+    for k, t in enumerate(tokens):
+        if t.kind != "neg":
+            continue
+        after = next((j for j in range(k + 1, len(tokens)) if tokens[j].kind != "word"
+                      or tokens[j].value not in _FILLERS), None)  # fmt: skip
+        before = next((j for j in range(k - 1, -1, -1) if j in group_of), None)
+        forward = after is not None and after in group_of
+        if t.value == "pre" and forward and not (before is not None and confirmed(group_of[after])):
+            negated.add(group_of[after])
+        elif before is not None:
+            negated.add(group_of[before])
+        elif forward:
+            negated.add(group_of[after])
+        else:
+            nxt = next((j for j in range(k + 1, len(tokens)) if j in group_of), None)
+            if nxt is not None:
+                negated.add(group_of[nxt])
+    # "lundi et mardi je travaille", "je travaille lundi et mardi": joined groups go together
+    changed = True
+    while changed:
+        changed = False
+        for g in range(len(groups) - 1):
+            link = between(last[g], first[g + 1])
+            joined = any(t.kind == "word" and t.value in ("et", "ni") for t in link) and all(
+                t.kind == "word" and t.value in _FILLERS | {"et", "ni"} for t in link
+            )
+            if joined and (g in negated) != (g + 1 in negated):
+                negated |= {g, g + 1}
+                changed = True
+    positive = [tokens[k] for k in group_of if group_of[k] not in negated]
+    negative = [tokens[k] for k in group_of if group_of[k] in negated]
+    return positive, negative
+
+
 def resolve_slot_choice(
     text: str, offered: Sequence[OfferedSlot], *, now: datetime, tz: ZoneInfo
 ) -> SlotChoice:
@@ -861,7 +964,9 @@ def resolve_slot_choice(
             tokens = _tokens(chunk)
             if any(t.kind == "neg" for t in tokens):
                 negated = True
-                negative_parts.append([t for t in tokens if t.kind not in ("neg", "except")])
+                pos, neg = _split_negated(tokens)
+                positive += pos
+                negative_parts.append([t for t in neg if t.kind not in ("neg", "except")])
             elif any(t.kind == "except" for t in tokens):
                 k = next(j for j, t in enumerate(tokens) if t.kind == "except")
                 positive += tokens[:k]

@@ -11,6 +11,7 @@ from api.botapi.schemas import AppointmentReplyResult
 from api.botapi.service import appointment_view, time_zone
 from api.handoffs import service as handoff_service
 from api.invitations import service as invitation_service
+from api.scheduling import service as scheduling_service
 
 CANCEL_OR_MOVE = "cancel_or_move"
 
@@ -23,6 +24,18 @@ def appointment_reply(
     appointment = appointment_service.upcoming_appointment(session, beneficiary_id=beneficiary_id, now=now)
     was_asked = beneficiary.pending_question == CANCEL_OR_MOVE
     beneficiary.pending_question = None
+    if intent == "acknowledge":
+        # "ok merci", "d'accord merci": a confirmation only as the answer to a reminder
+        # still unconfirmed; otherwise the conversation thanks back (not_applicable).
+        if (
+            appointment is None
+            or was_asked
+            or appointment.confirmed_at is not None
+            or not scheduling_service.reminder_sent(session, appointment=appointment)
+        ):
+            beneficiary.pending_question = CANCEL_OR_MOVE if was_asked else None
+            return AppointmentReplyResult(outcome="not_applicable")
+        intent = "affirm"
     if appointment is None:
         return AppointmentReplyResult(outcome="not_applicable")
     tz = time_zone(session, beneficiary)

@@ -38,6 +38,10 @@ class BotState(BaseModel):
     invitation_pending: bool
     options_text: str
     appointment: AppointmentView | None
+    # who we are ("qui m'ecrit ?"): the person's organisation and how to reach a person
+    organisation_name: str = ""
+    contact_phone: str = ""
+    contact_hours: str = ""
 
 
 class HandoffCreate(BaseModel):
@@ -67,7 +71,14 @@ class BarrierReply(BaseModel):
 class AppointmentReplyRequest(BaseModel):
     beneficiary_id: int
     intent: Literal[
-        "affirm", "deny", "cannot_come", "cancel_appointment", "reschedule_appointment", "other_slots"
+        "affirm",
+        "deny",
+        "cannot_come",
+        "cancel_appointment",
+        "reschedule_appointment",
+        "other_slots",
+        # thanks or a bare acknowledgement ("ok merci"): confirms only after a reminder
+        "acknowledge",
     ]
     text: str = ""
 

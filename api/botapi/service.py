@@ -134,7 +134,8 @@ def more_slots(session: Session, *, beneficiary_id: int, now: datetime) -> MoreS
 def state(session: Session, *, beneficiary_id: int, now: datetime) -> BotState:
     """What the conversation needs to know about the person right now."""
     beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=beneficiary_id)
-    tz = time_zone(session, beneficiary)
+    organisation = organisation_service.get_organisation(session, organisation_id=beneficiary.organisation_id)
+    tz = organisation_service.time_zone_of(organisation)
     upcoming = appointment_service.upcoming_appointment(session, beneficiary_id=beneficiary_id, now=now)
     invitation = invitation_service.current_invitation(session, beneficiary_id=beneficiary_id, now=now)
     # A numbered list is open: to book (no appointment yet) or to move the appointment.
@@ -148,6 +149,9 @@ def state(session: Session, *, beneficiary_id: int, now: datetime) -> BotState:
         invitation_pending=choosing,
         options_text=options,
         appointment=appointment_view(upcoming, tz) if upcoming else None,
+        organisation_name=organisation.name,
+        contact_phone=organisation.contact_phone,
+        contact_hours=organisation.contact_hours,
     )
 
 

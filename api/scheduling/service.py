@@ -21,6 +21,25 @@ def appointment_key(appointment: Appointment) -> str:
     return f"appointment:{appointment.id}:{appointment.slot.start.isoformat(timespec='minutes')}"
 
 
+REMINDER_KINDS = ("reminder", "reminder_day_before")
+
+
+def reminder_sent(session: Session, *, appointment: Appointment) -> bool:
+    """Whether a reminder for the appointment at its current start went to the outbox."""
+    key = appointment_key(appointment)
+    row = session.scalars(
+        select(ScheduledMessage.id)
+        .where(
+            ScheduledMessage.appointment_id == appointment.id,
+            ScheduledMessage.kind.in_(REMINDER_KINDS),
+            ScheduledMessage.state == "queued",
+            (ScheduledMessage.due_key == key) | ScheduledMessage.due_key.startswith(f"{key}:manual:"),
+        )
+        .limit(1)
+    ).first()
+    return row is not None
+
+
 def invitation_key(invitation: Invitation) -> str:
     return f"invitation:{invitation.id}"
 

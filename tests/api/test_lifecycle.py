@@ -300,3 +300,50 @@ def test_opted_out_person_gets_no_reminder(session, world) -> None:
     person.opted_out = True
     result = sweep_at(session, local(2026, 12, 1, 10), person)
     assert result.queued == 0 and result.skipped >= 1
+
+
+def test_thanks_after_a_reminder_confirm_and_otherwise_change_nothing(session, world) -> None:
+    """Issue 12: "ok merci" answering a reminder confirms; before the reminder it is thanks."""
+    org, place, motif, slots, person = world
+    appointment = book(session, person, motif, "jeudi 9h", local(2026, 11, 30, 9))
+    before = appointment_reply(
+        session, beneficiary_id=person.id, intent="acknowledge", text="ok merci", now=local(2026, 11, 30, 10)
+    )
+    assert before.outcome == "not_applicable" and appointment.confirmed_at is None
+    assert sweep_at(session, local(2026, 12, 1, 10), person).queued == 1
+    after = appointment_reply(
+        session, beneficiary_id=person.id, intent="acknowledge", text="ok merci", now=local(2026, 12, 1, 11)
+    )
+    assert after.outcome == "confirmed" and appointment.confirmed_at is not None
+    again = appointment_reply(
+        session, beneficiary_id=person.id, intent="acknowledge", text="merci", now=local(2026, 12, 1, 12)
+    )
+    assert again.outcome == "not_applicable"
+
+
+def test_thanks_after_the_cancel_or_move_question_keep_the_question(session, world) -> None:
+    org, place, motif, slots, person = world
+    appointment = book(session, person, motif, "jeudi 9h", local(2026, 11, 30, 9))
+    assert sweep_at(session, local(2026, 12, 1, 10), person).queued == 1
+    at = local(2026, 12, 1, 11)
+    asked = appointment_reply(session, beneficiary_id=person.id, intent="deny", text="non", now=at)
+    assert asked.outcome == "asked_cancel_or_move"
+    thanks = appointment_reply(
+        session, beneficiary_id=person.id, intent="acknowledge", text="ok merci", now=at
+    )
+    assert thanks.outcome == "not_applicable" and appointment.confirmed_at is None
+    cancelled = appointment_reply(
+        session, beneficiary_id=person.id, intent="cancel_appointment", text="annuler", now=at
+    )
+    assert cancelled.outcome == "cancelled"
+
+
+def test_state_says_who_we_are(session, world) -> None:
+    org, place, motif, slots, person = world
+    org.contact_phone, org.contact_hours = "04 75 79 26 26", "du lundi au vendredi, 9h-17h"
+    state = bot_service.state(session, beneficiary_id=person.id, now=local(2026, 11, 30, 9))
+    assert (state.organisation_name, state.contact_phone, state.contact_hours) == (
+        org.name,
+        "04 75 79 26 26",
+        "du lundi au vendredi, 9h-17h",
+    )

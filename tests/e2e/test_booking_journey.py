@@ -240,3 +240,47 @@ def test_asking_for_a_human_lands_in_the_queue(system: System, agenda: Agenda) -
         lambda: [h for h in handoffs(system) if h["beneficiary_id"] == person["id"]], what="queue entry"
     )
     assert queued[0]["reason"] == "asked_human"
+
+
+def _weekday(agenda: Agenda, slot_id: int) -> tuple[str, datetime]:
+    slot = next(s for s in agenda.slots if s["id"] == slot_id)
+    start = datetime.fromisoformat(slot["start"]).astimezone(agenda.tz)
+    return ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"][start.weekday()], start
+
+
+def test_time_written_with_spaces_books(system: System, agenda: Agenda) -> None:
+    """Issue 12: "14 h 00", with spaces around the h."""
+    person = agenda.person()
+    invitation = agenda.invite(person)
+    system.wait_replies(person["phone"], 1)
+    weekday, start = _weekday(agenda, invitation["offered_slot_ids"][1])
+    system.text(person["phone"], f"{weekday} a {start.hour} h 00")
+    reply = system.wait_replies(person["phone"], 2)[1]
+    assert ADDRESS in reply["Body"], reply["Body"]
+    assert [a["slot_id"] for a in appointments(system, person)] == [invitation["offered_slot_ids"][1]]
+
+
+def test_choice_with_an_excluded_day_books_the_other(system: System, agenda: Agenda) -> None:
+    """Issue 12: "plutot le <day 2> a 9h, le <day 1> je travaille" books day 2 at 9:00."""
+    person = agenda.person()
+    invitation = agenda.invite(person)
+    system.wait_replies(person["phone"], 1)
+    first_day, _ = _weekday(agenda, invitation["offered_slot_ids"][0])
+    other_day, start = _weekday(agenda, invitation["offered_slot_ids"][2])
+    assert first_day != other_day
+    system.text(person["phone"], f"plutôt le {other_day} à {start.hour}h, le {first_day} je travaille")
+    reply = system.wait_replies(person["phone"], 2)[1]
+    assert ADDRESS in reply["Body"], reply["Body"]
+    assert [a["slot_id"] for a in appointments(system, person)] == [invitation["offered_slot_ids"][2]]
+
+
+def test_who_is_writing_gets_who_we_are(system: System, agenda: Agenda) -> None:
+    """Issue 12: "qui m'écrit ?" is answered with the organisation, not the appointment."""
+    person = agenda.person()
+    agenda.invite(person)
+    system.wait_replies(person["phone"], 1)
+    system.text(person["phone"], "qui m'écrit ?")
+    body = system.wait_replies(person["phone"], 2)[1]["Body"]
+    # the outbound text is made GSM-7: "Drôme" goes as "Drome"
+    assert "Département de la Drome" in body and "CONSEILLER" in body, body
+    assert appointments(system, person) == []

@@ -55,3 +55,20 @@ def test_reminder_then_move(system: System, agenda: Agenda) -> None:
     slots = {s["id"]: s for s in system.api.get("/api/slots", params={"motif_id": agenda.motif["id"]}).json()}
     assert slots[appointment["slot_id"]]["booked_count"] == 0
     assert slots[after["slot_id"]]["booked_count"] == 1
+
+
+def test_reminder_then_ok_merci_confirms(system: System, agenda: Agenda) -> None:
+    """Issue 12: a short acknowledgement with thanks answering a reminder confirms it."""
+    person, appointment = booked_with_reminder(system, agenda)
+    system.text(person["phone"], "ok merci")
+    reply = system.wait_replies(person["phone"], 4)[3]["Body"]
+    assert reply == "Merci, c'est noté. Nous vous attendons.", reply
+    assert wait_for(lambda: appointments(system, person)[0]["confirmed_at"], what="confirmation")
+
+
+def test_reminder_then_empechement_offers_a_move(system: System, agenda: Agenda) -> None:
+    """Issue 12: "j'ai un empêchement, un autre jour ?" is a move, not out of scope."""
+    person, appointment = booked_with_reminder(system, agenda)
+    system.text(person["phone"], "j'ai un empêchement, un autre jour ?")
+    offer = system.wait_replies(person["phone"], 4)[3]["Body"]
+    assert "1) " in offer and "reste prévu" in offer, offer

@@ -8,7 +8,7 @@ import yaml
 
 from api.messaging.segments import count_segments, non_gsm7_chars
 from api.offers.matching import BULLET, LINE_MAX
-from tests.api.factories import LONG_ADDRESS, LONG_PLACE
+from tests.api.factories import LONG_ADDRESS, LONG_ORGANISATION, LONG_PLACE
 
 DOMAIN = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text(encoding="utf-8"))
 LONGEST_VALUES = {
@@ -17,6 +17,9 @@ LONGEST_VALUES = {
     "place_name": LONG_PLACE,
     "address": LONG_ADDRESS,
     "first_name": "Marie-Christine",
+    "organisation_name": LONG_ORGANISATION,
+    "contact_phone": "04 75 79 26 26",
+    "contact_hours": "du lundi au vendredi, 9h-12h et 14h-17h",
     "expected_label": "d'ici mercredi 30 septembre",
     # The longest offers text the API can produce: 3 lines of LINE_MAX characters.
     "offers_text": "\n".join(BULLET + "x" * (LINE_MAX - len(BULLET)) for _ in range(3)),
@@ -50,3 +53,13 @@ def test_booking_confirmation_fits_one_sms_with_the_longest_place(name: str) -> 
         rendered = render(variant["text"])
         assert count_segments(rendered).segments == 1, (len(rendered), rendered)
         assert LONG_ADDRESS in rendered and "10h30" in rendered
+
+
+@pytest.mark.parametrize(
+    "name", ["utter_who_are_you", "utter_who_are_you_phone_only", "utter_who_are_you_no_phone"]
+)
+def test_who_we_are_fits_one_sms_with_the_longest_organisation(name: str) -> None:
+    for variant in DOMAIN["responses"][name]:
+        rendered = render(variant["text"])
+        assert count_segments(rendered).segments == 1, (len(rendered), rendered)
+        assert LONG_ORGANISATION in rendered and ("04 75" in rendered or "CONSEILLER" in rendered)

@@ -446,3 +446,81 @@ def test_all_labels_are_gsm7():
         for day in (1, 2, 3, 4, 5, 6, 7):
             date_label, time_label = format_slot_label(_p(2027, month, day, 9, 0), PARIS)
             assert is_gsm7(date_label + time_label), date_label
+
+
+# ------------------------------------------------------------------ issue 12, point 4
+# 1. lundi 30 novembre 10h15   2. mardi 1er décembre 16h00
+# 3. jeudi 3 décembre 10h00    4. vendredi 4 décembre 14h30
+WEEK = [
+    OfferedSlot(number=1, slot_id=401, start=_p(2026, 11, 30, 10, 15)),
+    OfferedSlot(number=2, slot_id=402, start=_p(2026, 12, 1, 16, 0)),
+    OfferedSlot(number=3, slot_id=403, start=_p(2026, 12, 3, 10, 0)),
+    OfferedSlot(number=4, slot_id=404, start=_p(2026, 12, 4, 14, 30)),
+]
+TIME_FORMATS = [
+    ("10h15", (401,)),
+    ("10 h 15", (401,)),
+    ("10h 15", (401,)),
+    ("10 h15", (401,)),
+    ("10H15", (401,)),
+    ("10 H 15", (401,)),
+    ("10:15", (401,)),
+    ("a 10 h 15", (401,)),
+    ("à 10h15 svp", (401,)),
+    ("10h", (403,)),
+    ("a 10 h", (403,)),
+    ("10 heures", (403,)),
+    ("16 heures", (402,)),
+    ("à 16 heures", (402,)),
+    ("16h", (402,)),
+    ("16 h 00", (402,)),
+    ("4h de l'après-midi", (402,)),
+    ("4 h de l apres midi", (402,)),
+    ("14 h 30", (404,)),
+    ("14 heures 30", (404,)),
+    # stays a no-match: 10h on the 15th, nothing offered then
+    ("10h 15 décembre", ()),
+    # stays ambiguous: two slots in the morning
+    ("le matin", (401, 403)),
+]
+EXCLUSIONS = [
+    ("plutôt le vendredi, le lundi je travaille", (404,)),
+    ("plutot vendredi le lundi je travaille", (404,)),
+    ("Plutôt le vendredi, le lundi je bosse", (404,)),
+    ("vendredi, pas lundi", (404,)),
+    ("vendredi sauf le lundi", (404,)),
+    ("le mardi, le lundi je travaille", (402,)),
+    ("je travaille le lundi, mardi ok", (402,)),
+    ("lundi impossible, le jeudi", (403,)),
+    ("le lundi je peux pas, jeudi", (403,)),
+    ("le jeudi car lundi je suis occupé", (403,)),
+    ("vendredi car je travaille lundi", (404,)),
+    ("lundi je peux pas mardi oui", (402,)),
+    ("lundi non jeudi oui", (403,)),
+    ("jeudi pas possible lundi ok", (401,)),
+    ("le lundi et le mardi je travaille, vendredi ok", (404,)),
+    ("lundi je bosse mais jeudi 10h ok", (403,)),
+    ("j'ai une formation lundi jeudi ca va", (403,)),
+    ("je peux pas lundi mais vendredi oui", (404,)),
+    ("vendredi 14h30 pas lundi", (404,)),
+    # joined days are excluded together: two left, ambiguous
+    ("je travaille lundi et mardi", (403, 404)),
+    # a negated work day is a free day
+    ("je travaille pas le lundi", (401,)),
+    # exclusions alone leave several options: ambiguous, nothing booked
+    ("pas lundi", (402, 403, 404)),
+    ("sauf le lundi", (402, 403, 404)),
+    ("lundi impossible", (402, 403, 404)),
+    ("le lundi je travaille", (402, 403, 404)),
+    ("le lundi je bosse", (402, 403, 404)),
+    ("vendredi ou mardi, pas lundi", (402, 404)),
+    # every option excluded: no match
+    ("pas lundi ni mardi ni jeudi ni vendredi", ()),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), TIME_FORMATS + EXCLUSIONS, ids=[c[0] for c in TIME_FORMATS + EXCLUSIONS]
+)
+def test_time_formats_and_exclusions(text, expected):
+    assert _ids(text, offered=WEEK) == expected
