@@ -24,8 +24,22 @@ _KEYWORDS = {
 }
 
 
+# Words that may follow STOP without changing what it means: "stop svp", "stop merci",
+# "stop arretez les sms", "stop je veux plus de messages". Any other word ("stop ou encore")
+# makes it a sentence for the dialogue to understand.
+_STOP_REINFORCEMENTS = {
+    "SVP", "STP", "MERCI", "BIEN", "BCP", "C", "CEST", "EST", "FINI", "ARRETEZ", "ARRETER", "PLUS",
+    "DE", "D", "SMS", "MESSAGE", "MESSAGES", "MSG", "LES", "ME", "M", "ENVOYER", "ENVOYEZ", "JE",
+    "VEUX", "NE", "N", "RECEVOIR", "PAS", "RIEN", "A", "MOI",
+}  # fmt: skip
+
+
 def detect_keyword(body: str) -> Keyword | None:
-    """The keyword a message consists of ('Stop', 'STOP SMS', 'arrêt !'), or None."""
+    """The keyword a message consists of ('Stop', 'STOP SMS', 'arrêt !', 'stop svp'), or None."""
     without_accents = unicodedata.normalize("NFKD", body).encode("ascii", "ignore").decode()
     words = re.sub(r"[^A-Z]+", " ", without_accents.upper()).split()
-    return _KEYWORDS.get(" ".join(words))
+    keyword = _KEYWORDS.get(" ".join(words))
+    if keyword is None and words and words[0] in ("STOP", "STOPSMS"):
+        if all(word in _STOP_REINFORCEMENTS for word in words[1:]):
+            return Keyword.STOP
+    return keyword

@@ -6,7 +6,13 @@ from bot.keywords import Keyword, detect_keyword
 from bot.signature import is_signed_by_twilio
 
 
-@pytest.mark.parametrize("body", ["STOP", "stop", "Stop", "STOP SMS", " stop ! ", "Arrêt", "stop sms."])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "STOP", "stop", "Stop", "STOP SMS", " stop ! ", "Arrêt", "stop sms.", "Stop svp", "STOP merci",
+        "stop arretez les sms", "stop je veux plus de messages", "Stop c fini",
+    ],
+)  # fmt: skip
 def test_stop_variants(body: str) -> None:
     assert detect_keyword(body) is Keyword.STOP
 
@@ -17,7 +23,8 @@ def test_start_variants(body: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "body", ["je veux pas stop", "stop ou encore", "le 2", "", "arrete de m'ecrire le soir"]
+    "body",
+    ["je veux pas stop", "stop ou encore", "le 2", "", "arrete de m'ecrire le soir", "stop a 14h ?"],
 )
 def test_sentences_are_not_keywords(body: str) -> None:
     assert detect_keyword(body) is None
