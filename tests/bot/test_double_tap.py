@@ -39,9 +39,9 @@ def test_the_same_text_seconds_later_acts_once_and_is_noted_as_repeated(session)
     second, repeat = receive(session, person, "Oui ", T0 + timedelta(seconds=3))
     assert repeat is None and second.outcome == "repeated" and second.state == "done"
     entries = session.scalars(
-        select(CarnetEntry).where(
-            CarnetEntry.beneficiary_id == person.id, CarnetEntry.kind == "inbound_message"
-        )
+        select(CarnetEntry)
+        .where(CarnetEntry.beneficiary_id == person.id, CarnetEntry.kind == "inbound_message")
+        .order_by(CarnetEntry.id)
     ).all()
     assert [entry.data.get("repeat_of_inbound_id") for entry in entries] == [None, first.id]
 
