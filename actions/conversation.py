@@ -18,6 +18,15 @@ from actions.common import (
 )
 
 
+async def _state_or_apology(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any] | None:
+    """The person's state from the API, or None once the technical apology is said."""
+    try:
+        return await api_client.call(api_client.state, caller(tracker))
+    except (ApiUnavailable, UnknownBeneficiary):
+        utter_technical_problem(dispatcher)
+        return None
+
+
 def _pending_options(state: dict[str, Any]) -> str:
     """The options to offer if an invitation is pending, else an empty string."""
     if state.get("invitation_pending"):
@@ -76,10 +85,8 @@ class ActionAppointmentInfo(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        try:
-            state = await api_client.call(api_client.state, caller(tracker))
-        except (ApiUnavailable, UnknownBeneficiary):
-            utter_technical_problem(dispatcher)
+        state = await _state_or_apology(dispatcher, tracker)
+        if state is None:
             return []
 
         options_text = _pending_options(state)
@@ -101,10 +108,8 @@ class ActionWhoAreYou(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        try:
-            state = await api_client.call(api_client.state, caller(tracker))
-        except (ApiUnavailable, UnknownBeneficiary):
-            utter_technical_problem(dispatcher)
+        state = await _state_or_apology(dispatcher, tracker)
+        if state is None:
             return []
         name = (state.get("organisation_name") or "").strip()
         phone = (state.get("contact_phone") or "").strip()

@@ -116,8 +116,10 @@ def production_problems(settings: Settings) -> list[str]:
         if value == development_value or len(value) < MIN_SECRET_LENGTH:
             problems.append(f"{name} is empty, the development value or shorter than {MIN_SECRET_LENGTH}")
     if len(set(value for value, _ in secrets.values())) < len(secrets):
-        problems.append("SPIE_BOT_TOKEN, SPIE_GATEWAY_SIGNING_KEY, SPIE_RASA_AUTH_TOKEN and "
-                        "SPIE_TWILIO_AUTH_TOKEN must all differ")
+        problems.append(
+            "SPIE_BOT_TOKEN, SPIE_GATEWAY_SIGNING_KEY, SPIE_RASA_AUTH_TOKEN and "
+            "SPIE_TWILIO_AUTH_TOKEN must all differ"
+        )
     if not settings.twilio_enabled:
         problems.append("SPIE_TWILIO_ACCOUNT_SID is empty: the simulator exists only in development")
     if not settings.public_base_url.startswith("https://"):

@@ -208,7 +208,6 @@ def authenticate(session: Session, *, email: str, password: str) -> User | None:
     return user
 
 
-
 # --- console sessions ------------------------------------------------------
 
 

@@ -23,7 +23,8 @@ from api.scheduling import sweep
 from api.scheduling.models import ScheduledMessage
 
 REMINDER_KINDS = ("reminder", "reminder_day_before")
-OFFER_KINDS = ("invitation", "relance")
+# The kinds that carry a send_before, an offer or a scheduled message: the only ones to check.
+CHECKED_KINDS = (*REMINDER_KINDS, "relance", "invitation", "invitation_expiry")
 
 # What the carnet says, by reason.
 _CARNET_TEXT = {

@@ -157,6 +157,7 @@ def _fail(session: Session, *, row_id: int, now: datetime, error: str) -> None:
 
 def load_related(session: Session, rows: list[ScheduledMessage]) -> list[object]:
     """The rows' people, organisations, appointments, invitations and motifs, in a few queries."""
+
     def ids(attribute: str) -> set[int]:
         return {value for row in rows if (value := getattr(row, attribute)) is not None}
 

@@ -21,10 +21,11 @@ from api.beneficiaries.models import Beneficiary
 from api.beneficiaries.phones import mask
 from api.config import Settings
 from api.db import session_scope, utcnow
+from api.messaging import processes
 from api.messaging.delivery import apply_delivery_error
 from api.messaging.models import OutboxMessage
 from api.scheduling import still_due
-from bot.outbox import heartbeat, uncertain
+from bot.outbox import uncertain
 from bot.outbox.heartbeat import Heartbeat
 from bot.outbox.rate_limit import RateLimiter
 from bot.outbox.records import mark_sent
@@ -90,7 +91,7 @@ class OutboxDispatcher:
         token = uuid.uuid4().hex
         now = utcnow()
         if not self._heartbeat.running:  # a claim always has a beat to be judged by
-            heartbeat.beat(self.owner)
+            processes.beat(self.owner)
         due = (
             select(OutboxMessage.id)
             .where(OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= now)
@@ -120,7 +121,12 @@ class OutboxDispatcher:
             ).all()
             claimed = sorted((Claimed(*row) for row in rows), key=lambda message: message.id)
             reasons = self._reasons_not_to_send(session, claimed)
-            still_checked = [message.id for message in claimed if message.id not in reasons]
+            # Only what the scheduler and invitations queue can go stale: replies skip the check.
+            still_checked = [
+                message.id
+                for message in claimed
+                if message.id not in reasons and message.kind in still_due.CHECKED_KINDS
+            ]
             if still_checked:
                 reasons |= still_due.withhold_stale(session, still_checked, now=now)
             if reasons:
@@ -278,4 +284,4 @@ class OutboxDispatcher:
     def close(self) -> None:
         self._executor.shutdown(wait=True)
         self._heartbeat.stop()
-        heartbeat.forget(self.owner)
+        processes.forget(self.owner)

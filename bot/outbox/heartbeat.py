@@ -3,9 +3,7 @@
 import logging
 import threading
 
-from api.messaging.processes import beat, forget, live_owners
-
-__all__ = ["Heartbeat", "beat", "forget", "live_owners"]
+from api.messaging.processes import beat
 
 log = logging.getLogger(__name__)
 

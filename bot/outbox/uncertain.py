@@ -18,9 +18,9 @@ from api.beneficiaries.models import Beneficiary
 from api.config import Settings
 from api.db import session_scope, utcnow
 from api.handoffs import service as handoff_service
+from api.messaging import processes
 from api.messaging.delivery import apply_delivery_error
 from api.messaging.models import OutboxMessage
-from bot.outbox import heartbeat
 from bot.outbox.records import mark_sent
 from bot.outbox.senders import MessageSender, SendError
 
@@ -64,7 +64,7 @@ def orphan_dead_claims(settings: Settings) -> int:
                 or_(
                     OutboxMessage.claim_owner.is_(None),
                     OutboxMessage.claim_owner.not_in(
-                        heartbeat.live_owners(session, now=now, dead_after=dead_after)
+                        processes.live_owners(session, now=now, dead_after=dead_after)
                     ),
                 ),
             )

@@ -2,7 +2,6 @@
 
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
@@ -16,21 +15,8 @@ from api.messaging.models import OutboxMessage
 from bot.outbox.dispatcher import OutboxDispatcher
 from bot.outbox.senders import TwilioSender
 from tests.api import factories as f
-from tests.e2e.system import free_port
-from tests.fakes.twilio_fake import FakeTwilioServer, FakeTwilioState, PlannedFailure
-
-ACCOUNT_SID = "AC" + "0" * 32
-AUTH_TOKEN = "fake-token"
-
-
-@pytest.fixture(scope="module")
-def twilio() -> Iterator[FakeTwilioServer]:
-    server = FakeTwilioServer(
-        FakeTwilioState(ACCOUNT_SID, AUTH_TOKEN, send_status_callbacks=False), free_port()
-    )
-    server.start()
-    yield server
-    server.stop()
+from tests.bot.conftest import ACCOUNT_SID, AUTH_TOKEN
+from tests.fakes.twilio_fake import FakeTwilioServer, PlannedFailure
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ cancelled appointment. The carnet says so, and a professional is told when the p
 left without something they needed. Real dispatcher, fake Twilio, committed data.
 """
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,9 +26,8 @@ from api.organisations.models import Organisation
 from api.scheduling.models import ScheduledMessage
 from api.scheduling.sweep import sweep
 from tests.api import factories as f
-from tests.bot.test_outbox_dispatcher import ACCOUNT_SID, AUTH_TOKEN, dispatcher_for
-from tests.e2e.system import free_port
-from tests.fakes.twilio_fake import FakeTwilioServer, FakeTwilioState, PlannedFailure
+from tests.bot.test_outbox_dispatcher import dispatcher_for
+from tests.fakes.twilio_fake import FakeTwilioServer, PlannedFailure
 
 PARIS = ZoneInfo("Europe/Paris")
 OUTAGE = PlannedFailure(503, 20503, "Service Unavailable")
@@ -37,16 +35,6 @@ OUTAGE = PlannedFailure(503, 20503, "Service Unavailable")
 
 def local(*args: int) -> datetime:
     return datetime(*args, tzinfo=PARIS).astimezone(UTC)
-
-
-@pytest.fixture(scope="module")
-def twilio() -> Iterator[FakeTwilioServer]:
-    server = FakeTwilioServer(
-        FakeTwilioState(ACCOUNT_SID, AUTH_TOKEN, send_status_callbacks=False), free_port()
-    )
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(autouse=True)

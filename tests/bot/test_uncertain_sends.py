@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select, update
@@ -22,23 +21,14 @@ from api.messaging import outbox
 from api.messaging.models import OutboxMessage
 from bot.outbox.dispatcher import Claimed, Outcome
 from bot.outbox.senders import SendResult
-from tests.bot.test_outbox_dispatcher import ACCOUNT_SID, AUTH_TOKEN, dispatcher_for, queue_message, reload
+from tests.bot.conftest import ACCOUNT_SID, AUTH_TOKEN
+from tests.bot.test_outbox_dispatcher import dispatcher_for, queue_message, reload
 from tests.bot.test_scheduler_processes import due_reminders, wait_until
 from tests.conftest import ROOT, TEST_DATABASE_URL
 from tests.e2e.system import free_port
-from tests.fakes.twilio_fake import FakeTwilioServer, FakeTwilioState, PlannedFailure
+from tests.fakes.twilio_fake import FakeTwilioServer, PlannedFailure
 
 QUICK = {"outbox_heartbeat_seconds": 0.2, "outbox_dead_after_seconds": 2.0}
-
-
-@pytest.fixture(scope="module")
-def twilio() -> Iterator[FakeTwilioServer]:
-    server = FakeTwilioServer(
-        FakeTwilioState(ACCOUNT_SID, AUTH_TOKEN, send_status_callbacks=False), free_port()
-    )
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.system import ROOT, System
+from tests.e2e.system import ROOT, System, running_system
 
 pytestmark = pytest.mark.e2e
 
@@ -16,13 +16,8 @@ pytestmark = pytest.mark.e2e
 # keep writing to the shared test database (SQLite locks) while unrelated tests run.
 @pytest.fixture(scope="package")
 def system(database_url: str) -> Iterator[System]:
-    backend = "postgresql" if database_url.startswith("postgresql") else "sqlite"
-    running = System(database_url, log_dir=ROOT / "test-artifacts" / f"e2e-{backend}")
-    try:
-        running.start()
+    with running_system(database_url, "e2e") as running:
         yield running
-    finally:
-        running.stop()
 
 
 # +33 6 39 xx xx xx is not allocated (phonenumbers refuses it) but for the fiction range: stay under it.

@@ -1,5 +1,6 @@
 """Starts the real processes (Rasa, action server, API, gateway) for end-to-end tests."""
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -7,7 +8,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -254,3 +255,15 @@ class System:
             return replies if len(replies) >= count else None
 
         return wait_for(enough, timeout=timeout, what=f"{count} messages to {address}")
+
+
+@contextlib.contextmanager
+def running_system(database_url: str, name: str) -> Iterator[System]:
+    """The whole system for a test package, its logs in test-artifacts/<name>-<backend>/."""
+    backend = "postgresql" if database_url.startswith("postgresql") else "sqlite"
+    system = System(database_url, log_dir=ROOT / "test-artifacts" / f"{name}-{backend}")
+    try:
+        system.start()
+        yield system
+    finally:
+        system.stop()

@@ -2,7 +2,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.system import ROOT, System
+from tests.e2e.system import System, running_system
 
 pytestmark = pytest.mark.faults
 
@@ -10,10 +10,5 @@ pytestmark = pytest.mark.faults
 # Its own processes: these tests kill them, which the journeys of tests/e2e must not see.
 @pytest.fixture(scope="package")
 def system(database_url: str) -> Iterator[System]:
-    backend = "postgresql" if database_url.startswith("postgresql") else "sqlite"
-    running = System(database_url, log_dir=ROOT / "test-artifacts" / f"faults-{backend}")
-    try:
-        running.start()
+    with running_system(database_url, "faults") as running:
         yield running
-    finally:
-        running.stop()
