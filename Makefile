@@ -69,7 +69,7 @@ demo: migrate
 	$(APP_PY) -m api.demo
 
 lint: setup
-	.venv/bin/ruff check api bot rasa_channels tests benchmarks scripts eval
+	.venv/bin/ruff check api bot actions rasa_channels tests benchmarks scripts eval
 
 # The held-out conversation set (issue 12) through the real processes: per-class accuracy and
 # a confusion table (docs/evaluation.md). EVAL_ARGS="--db postgresql" or "--limit 40".

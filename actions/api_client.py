@@ -43,9 +43,7 @@ def _request(method: str, path: str, caller: Caller, **kwargs: Any) -> dict[str,
     """Send one request and return the JSON object answered, or raise ApiUnavailable."""
     url = f"{_base_url()}{path}"
     try:
-        response = requests.request(
-            method, url, headers=_headers(caller), timeout=TIMEOUT_SECONDS, **kwargs
-        )
+        response = requests.request(method, url, headers=_headers(caller), timeout=TIMEOUT_SECONDS, **kwargs)
     except requests.RequestException as exc:
         logger.warning("bot API %s %s failed: %s", method, path, exc)
         raise ApiUnavailable(str(exc)) from exc
@@ -101,6 +99,12 @@ def barrier(caller: Caller, group: str, text: str) -> dict[str, Any]:
     """POST /internal/bot/barrier: record what holds the person back, find offers nearby."""
     body = {"beneficiary_id": caller.beneficiary_id, "group": group, "text": text}
     return _request("POST", "/internal/bot/barrier", caller, json=body)
+
+
+def questionnaire(caller: Caller, intent: str, text: str) -> dict[str, Any]:
+    """POST /internal/bot/questionnaire: the message, as Rasa understood it, for the waiting question."""
+    body = {"beneficiary_id": caller.beneficiary_id, "intent": intent, "text": text}
+    return _request("POST", "/internal/bot/questionnaire", caller, json=body)
 
 
 async def call(function: Any, *args: Any) -> dict[str, Any]:

@@ -11,23 +11,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.api_client import ApiUnavailable
 from actions.appointment_reply import reply_about_appointment
 from actions.booking import offer_more_slots
 from actions.common import UnknownBeneficiary, utter_technical_problem
+from actions.dialogue import DialogueAction
 from actions.handoff import hand_off
 
 
-class ActionCannotCome(Action):
+class ActionCannotCome(DialogueAction):
     """The person cannot come ("je pourrai pas venir"): the API asks cancel or move, once."""
 
     def name(self) -> str:
         return "action_cannot_come"
 
-    async def run(
+    async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         try:
@@ -38,13 +39,13 @@ class ActionCannotCome(Action):
         return []
 
 
-class ActionCancelAppointment(Action):
+class ActionCancelAppointment(DialogueAction):
     """The person cancels ("annuler"): the API records it, or first asks cancel or move."""
 
     def name(self) -> str:
         return "action_cancel_appointment"
 
-    async def run(
+    async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         try:
@@ -59,7 +60,7 @@ class ActionCancelAppointment(Action):
         return []
 
 
-class ActionRescheduleAppointment(Action):
+class ActionRescheduleAppointment(DialogueAction):
     """The person wants to move it ("on peut décaler ?"): the API offers new slots at once.
 
     The next slot choice (action_choose_slot) then moves the appointment.
@@ -68,7 +69,7 @@ class ActionRescheduleAppointment(Action):
     def name(self) -> str:
         return "action_reschedule_appointment"
 
-    async def run(
+    async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         try:

@@ -68,9 +68,7 @@ def utter_appointment_reply(dispatcher: CollectingDispatcher, answer: dict[str, 
     return True
 
 
-async def reply_about_appointment(
-    dispatcher: CollectingDispatcher, tracker: Tracker, intent: str
-) -> bool:
+async def reply_about_appointment(dispatcher: CollectingDispatcher, tracker: Tracker, intent: str) -> bool:
     """Send the person's answer to the API and utter the outcome.
 
     False when the person has no upcoming appointment (the caller runs its invitation
@@ -80,8 +78,3 @@ async def reply_about_appointment(
         api_client.appointment_reply, caller(tracker), intent, latest_text(tracker)
     )
     return utter_appointment_reply(dispatcher, answer)
-
-
-def latest_intent(tracker: Tracker) -> str | None:
-    """The intent NLU gave the person's last message."""
-    return ((tracker.latest_message or {}).get("intent") or {}).get("name")

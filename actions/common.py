@@ -41,6 +41,11 @@ def latest_text(tracker: Tracker) -> str:
     return (tracker.latest_message or {}).get("text") or ""
 
 
+def latest_intent(tracker: Tracker) -> str | None:
+    """The intent NLU gave the person's last message."""
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
 def appointment_fields(answer: dict[str, Any]) -> dict[str, str] | None:
     """The appointment labels of an API answer, or None if it carries no appointment."""
     appointment = answer.get("appointment")
@@ -51,9 +56,7 @@ def appointment_fields(answer: dict[str, Any]) -> dict[str, str] | None:
 
 def utter_technical_problem(dispatcher: CollectingDispatcher) -> None:
     """Tell the person and ask the gateway to queue the message for a professional."""
-    dispatcher.utter_message(
-        response="utter_technical_problem", json_message={"escalate": "api_unavailable"}
-    )
+    dispatcher.utter_message(response="utter_technical_problem", json_message={"escalate": "api_unavailable"})
 
 
 def utter_options(dispatcher: CollectingDispatcher, response: str, options_text: str) -> None:
@@ -64,9 +67,7 @@ def utter_options(dispatcher: CollectingDispatcher, response: str, options_text:
         dispatcher.utter_message(response="utter_no_more_slots")
 
 
-def utter_appointment(
-    dispatcher: CollectingDispatcher, response: str, answer: dict[str, Any]
-) -> bool:
+def utter_appointment(dispatcher: CollectingDispatcher, response: str, answer: dict[str, Any]) -> bool:
     """Utter a response about the appointment of an API answer; False if there is none."""
     fields = appointment_fields(answer)
     if fields is None:

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import api_client
 from actions.api_client import ApiUnavailable
-from actions.appointment_reply import latest_intent, reply_about_appointment
+from actions.appointment_reply import reply_about_appointment
+from actions.booking import answered_as_slot_choice
 from actions.common import (
     UnknownBeneficiary,
     caller,
+    latest_intent,
     utter_appointment,
     utter_technical_problem,
 )
+from actions.dialogue import DialogueAction
 
 
 async def _state_or_apology(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any] | None:
@@ -34,7 +37,7 @@ def _pending_options(state: dict[str, Any]) -> str:
     return ""
 
 
-class ActionAffirmOrAsk(Action):
+class ActionAffirmOrAsk(DialogueAction):
     """Answer a "yes", a greeting or thanks according to the person's state.
 
     A "yes" about a booked appointment (answer to a reminder, or "finally I come" after
@@ -48,7 +51,7 @@ class ActionAffirmOrAsk(Action):
     def name(self) -> str:
         return "action_affirm_or_ask"
 
-    async def run(
+    async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         intent = latest_intent(tracker)
@@ -59,13 +62,22 @@ class ActionAffirmOrAsk(Action):
             if intent == "thanks" and await reply_about_appointment(dispatcher, tracker, "acknowledge"):
                 return []
             state = await api_client.call(api_client.state, caller(tracker))
+            # "deux merci", "ok pour le 1": a choice said with thanks or a yes
+            if _pending_options(state) and await answered_as_slot_choice(dispatcher, tracker):
+                return []
         except (ApiUnavailable, UnknownBeneficiary):
             utter_technical_problem(dispatcher)
             return []
 
         options_text = _pending_options(state)
-        if options_text:
+        if options_text and intent == "thanks":
+            # "merci je regarde": no list again, just how to answer once chosen
+            dispatcher.utter_message(response="utter_thanks_choose_later")
+        elif options_text:
             dispatcher.utter_message(response="utter_ask_which_slot", options_text=options_text)
+        elif intent == "say_transport":
+            # how they will come, with no questionnaire question waiting for it
+            dispatcher.utter_message(response="utter_noted")
         elif state.get("appointment") and intent == "greet":
             # "bonjour" after booking: remind the appointment and how to change it
             utter_appointment(dispatcher, "utter_already_booked", state)
@@ -76,13 +88,13 @@ class ActionAffirmOrAsk(Action):
         return []
 
 
-class ActionAppointmentInfo(Action):
+class ActionAppointmentInfo(DialogueAction):
     """Remind the date, time and place of the appointment, or the options still open."""
 
     def name(self) -> str:
         return "action_appointment_info"
 
-    async def run(
+    async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         state = await _state_or_apology(dispatcher, tracker)
@@ -92,20 +104,29 @@ class ActionAppointmentInfo(Action):
         options_text = _pending_options(state)
         if state.get("appointment") and utter_appointment(dispatcher, "utter_appointment_info", state):
             return []
-        if options_text:
+        place_name = str(state.get("offer_place_name") or "").strip()
+        address = str(state.get("offer_address") or "").strip()
+        if options_text and place_name and address:
+            dispatcher.utter_message(
+                response="utter_offer_place",
+                place_name=place_name,
+                address=address,
+                options_text=options_text,
+            )
+        elif options_text:
             dispatcher.utter_message(response="utter_ask_which_slot", options_text=options_text)
         else:
             dispatcher.utter_message(response="utter_no_invitation")
         return []
 
 
-class ActionWhoAreYou(Action):
+class ActionWhoAreYou(DialogueAction):
     """ "Qui m'ecrit ?": the person's organisation, what the service is, how to reach a person."""
 
     def name(self) -> str:
         return "action_who_are_you"
 
-    async def run(
+    async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         state = await _state_or_apology(dispatcher, tracker)

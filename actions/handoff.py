@@ -4,37 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import api_client
 from actions.api_client import ApiUnavailable
-from actions.booking import utter_slot_choice
+from actions.booking import answered_as_slot_choice
 from actions.common import (
     UnknownBeneficiary,
     caller,
     latest_text,
     utter_technical_problem,
 )
+from actions.dialogue import DialogueAction
 
-# slot-choice outcomes that show the text was understood as a slot choice
-UNDERSTOOD_AS_CHOICE = {"booked", "moved", "ambiguous", "slot_taken"}
 # responses that tell when a professional will call ({expected_label})
 RESPONSES_WITH_EXPECTED_LABEL = frozenset({"utter_handoff", "utter_immersion"})
 
 
-async def hand_off(
-    dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, response: str
-) -> None:
+async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str, response: str) -> None:
     """Queue the person for a professional, then utter the response.
 
     The handoff answer's expected_label ("d'ici mardi 1er décembre") fills the responses
     that say when to expect a call; without it they cannot be sent (technical problem).
     """
     try:
-        answer = await api_client.call(
-            api_client.handoff, caller(tracker), reason, latest_text(tracker)
-        )
+        answer = await api_client.call(api_client.handoff, caller(tracker), reason, latest_text(tracker))
         expected_label = str(answer.get("expected_label") or "").strip()
         if response in RESPONSES_WITH_EXPECTED_LABEL and not expected_label:
             raise ApiUnavailable("handoff answer without expected_label")
@@ -47,20 +42,20 @@ async def hand_off(
         dispatcher.utter_message(response=response)
 
 
-class ActionHandoff(Action):
+class ActionHandoff(DialogueAction):
     """The person asked for a human."""
 
     def name(self) -> str:
         return "action_handoff"
 
-    async def run(
+    async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         await hand_off(dispatcher, tracker, "asked_human", "utter_handoff")
         return []
 
 
-class ActionOutOfScope(Action):
+class ActionOutOfScope(DialogueAction):
     """A question the assistant cannot answer (RSA payments, CAF, housing files...).
 
     An honest "not by SMS", the message goes to a professional, and CONSEILLER asks for a call.
@@ -69,14 +64,14 @@ class ActionOutOfScope(Action):
     def name(self) -> str:
         return "action_out_of_scope"
 
-    async def run(
+    async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         await hand_off(dispatcher, tracker, "out_of_scope", "utter_out_of_scope")
         return []
 
 
-class ActionFallback(Action):
+class ActionFallback(DialogueAction):
     """Low NLU confidence: try the text as a slot choice first ("2", "jeudi 14h"), else hand off.
 
     slot-choice books nothing when no invitation is pending (outcome no_invitation or
@@ -86,15 +81,11 @@ class ActionFallback(Action):
     def name(self) -> str:
         return "action_fallback"
 
-    async def run(
+    async def act(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         try:
-            answer = await api_client.call(
-                api_client.slot_choice, caller(tracker), latest_text(tracker)
-            )
-            if answer.get("outcome") in UNDERSTOOD_AS_CHOICE:
-                utter_slot_choice(dispatcher, answer)
+            if await answered_as_slot_choice(dispatcher, tracker):
                 return []
         except (ApiUnavailable, UnknownBeneficiary):
             utter_technical_problem(dispatcher)

@@ -187,7 +187,11 @@ class InboundProcessor:
             inbound_id=inbound_id,
             text=forward.text,
         )
-        metadata = {"voucher": signed, "channel": forward.channel}
+        metadata = {
+            "voucher": signed,
+            "channel": forward.channel,
+            "questionnaire_pending": forward.questionnaire_pending,
+        }
         try:
             reply = await self._rasa.send(
                 sender=f"b-{forward.beneficiary_id}", text=forward.text, metadata=metadata

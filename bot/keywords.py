@@ -30,7 +30,8 @@ _KEYWORDS = {
 _STOP_REINFORCEMENTS = {
     "SVP", "STP", "MERCI", "BIEN", "BCP", "C", "CEST", "EST", "FINI", "ARRETEZ", "ARRETER", "PLUS",
     "DE", "D", "SMS", "MESSAGE", "MESSAGES", "MSG", "LES", "ME", "M", "ENVOYER", "ENVOYEZ", "JE",
-    "VEUX", "NE", "N", "RECEVOIR", "PAS", "RIEN", "A", "MOI",
+    "VEUX", "NE", "N", "RECEVOIR", "PAS", "RIEN", "A", "MOI", "QUESTION", "QUESTIONS", "ECRIRE",
+    "ECRIVEZ", "TOUT", "DU",
 }  # fmt: skip
 
 

@@ -39,6 +39,8 @@ class ForwardToRasa:
     beneficiary_id: int
     channel: str
     text: str
+    # a hint for the actions: ask the questionnaire first (the API checks the real state)
+    questionnaire_pending: bool = False
 
 
 def triage(session: Session, *, inbound: InboundMessage, settings: Settings) -> ForwardToRasa | None:
@@ -115,15 +117,6 @@ def triage(session: Session, *, inbound: InboundMessage, settings: Settings) -> 
     elif not inbound.body.strip():
         reply(texts.EMPTY_MESSAGE)
         outcome = "empty"
-    elif questionnaire.in_progress(beneficiary) and questionnaire.answer(
-        session,
-        beneficiary=beneficiary,
-        text=inbound.body,
-        channel=inbound.channel,
-        inbound_id=inbound.id,
-        now=inbound.received_at,
-    ):
-        outcome = "questionnaire"
     elif len(inbound.body) > settings.max_inbound_chars:
         reply(texts.TOO_LONG)
         handoff_service.open_request(
@@ -140,6 +133,7 @@ def triage(session: Session, *, inbound: InboundMessage, settings: Settings) -> 
             beneficiary_id=beneficiary.id,
             channel=inbound.channel,
             text=inbound.body.strip(),
+            questionnaire_pending=questionnaire.in_progress(beneficiary),
         )
         effects.record(session, inbound_id=inbound.id, effect=FORWARDED, result=asdict(forward))
         return forward
@@ -250,9 +244,6 @@ def record_rasa_reply(
         handoff_service.open_request(
             session, reason=reason, text=inbound.body, beneficiary=beneficiary, inbound_message_id=inbound.id
         )
-    questionnaire.ask_if_planned(
-        session, beneficiary=beneficiary, channel=forward.channel, in_reply_to_id=inbound.id
-    )
     if not texts_out and not escalations:
         handoff_service.open_request(
             session,

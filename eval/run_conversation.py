@@ -247,7 +247,7 @@ class Evaluator:
 REPLY_LABELS = (
     ("move", ("Voici d'autres créneaux", "Je n'ai pas d'autre créneau libre")),
     ("none_fits", ("D'autres créneaux", "Je n'ai pas d'autre créneau à vous proposer")),
-    ("where_when", ("Votre rendez-vous : le",)),
+    ("where_when", ("Votre rendez-vous : le", "Le rendez-vous a lieu à")),
     ("(already booked)", ("Vous avez déjà un rendez-vous le",)),
     ("thanks", ("Avec plaisir",)),
     ("out_of_scope", ("Je ne peux pas répondre à cette question",)),

@@ -50,4 +50,6 @@ class GatewayInput(RestInput):
             "beneficiary_id": voucher.beneficiary_id,
             "inbound_id": voucher.inbound_id,
             "channel": claimed.get("channel"),
+            # only a hint to save a call: the API knows whether a question waits
+            "questionnaire_pending": claimed.get("questionnaire_pending") is True,
         }

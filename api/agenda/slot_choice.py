@@ -125,6 +125,11 @@ _OPTION_MARKERS = {
     "proposition", "propo", "opt",
 }  # fmt: skip
 _NUMBER_CONTEXT = {"le", "la", "l", "prends", "prend", "ok", "choisis", "choisi", "pour"}
+# "un" is a number only right after these ("je prends un rdv" is not a choice)
+_ONE_CONTEXT = {"le", "numero", "num", "no", "option", "choix"}
+_POLITE_WORDS = {
+    "merci", "mrc", "stp", "svp", "s", "il", "sil", "vous", "te", "plait", "bcp", "beaucoup", "bien",
+}  # fmt: skip
 _UNIT_WORDS = {
     "jour", "jours", "j", "semaine", "semaines", "sem", "mois", "an", "ans", "annee", "min",
     "mn", "minute", "minutes", "personne", "personnes", "enfant", "enfants", "euro", "euros",
@@ -500,7 +505,13 @@ def _tokens(words: list[str]) -> list[_Tok]:
                 out.append(_Tok("last"))
             i += 1
             continue
-        if w in _NUMBER_WORDS and (at(i - 1) in _NUMBER_CONTEXT | _OPTION_MARKERS or n == 1):
+        if w in ("un", "une") and at(i - 1) in _ONE_CONTEXT:  # "le numero un", "je prends le un"
+            out.append(_Tok("num", 1))
+            i += 1
+            continue
+        if w in _NUMBER_WORDS and (
+            at(i - 1) in _NUMBER_CONTEXT | _OPTION_MARKERS or n == 1 or _only_polite_after(words, i)
+        ):  # "trois", "deux merci", "le trois"
             if nxt in _MONTH_WORDS:
                 out.append(_date_token(_NUMBER_WORDS[w], nxt, ""))
                 i += 2
@@ -599,6 +610,11 @@ def _day_number(word: str) -> int | None:
     if word in ("1er", "premier"):
         return 1
     return None
+
+
+def _only_polite_after(words: list[str], i: int) -> bool:
+    """The number word opens the message and only politeness follows ("trois stp")."""
+    return i == 0 and all(word in _POLITE_WORDS for word in words[1:])
 
 
 def _phone_like(words: list[str], i: int) -> bool:
@@ -929,6 +945,19 @@ def _split_negated(tokens: list[_Tok]) -> tuple[list[_Tok], list[_Tok]]:
     positive = [tokens[k] for k in group_of if group_of[k] not in negated]
     negative = [tokens[k] for k in group_of if group_of[k] in negated]
     return positive, negative
+
+
+_OPENING_OPTION = re.compile(
+    r"^\W*(?:(?:le|la|n|no|num|numero|option|choix|ok|je prends le|jprends le|jprend le)\W*){0,2}"
+    r"([1-9])(?!\s*(?:\d|h\b|heures?\b|:|er\b|e\b|eme\b|enfants?\b|ans?\b|km\b|mois\b|jours?\b))\b"
+)
+
+
+def opens_with_option_number(text: str) -> bool:
+    """The message opens with an option number ("le 1, et...", "3 svp. et..."), so it
+    chooses a slot even when it is mostly about something else."""
+    folded = unicodedata.normalize("NFKD", ascii_digits(text)).encode("ascii", "ignore").decode().lower()
+    return _OPENING_OPTION.match(folded) is not None
 
 
 def resolve_slot_choice(

@@ -19,7 +19,12 @@ CANCEL_OR_MOVE = "cancel_or_move"
 def appointment_reply(
     session: Session, *, beneficiary_id: int, intent: str, text: str, now: datetime
 ) -> AppointmentReplyResult:
-    """Apply the person's answer to their upcoming appointment, asking once before cancelling."""
+    """Apply the person's answer to their upcoming appointment.
+
+    An explicit cancellation ("annulez mon rdv") cancels at once. Words that only say the
+    person will not come ("non", "je pourrai pas venir") ask once whether to cancel or move:
+    most people who cannot come on that day still want an appointment.
+    """
     beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=beneficiary_id)
     appointment = appointment_service.upcoming_appointment(session, beneficiary_id=beneficiary_id, now=now)
     was_asked = beneficiary.pending_question == CANCEL_OR_MOVE
@@ -55,7 +60,7 @@ def appointment_reply(
         return AppointmentReplyResult(
             outcome="move_offered", appointment=view, options_text=options_text([s.start for s in slots], tz)
         )
-    if intent == "cancel_appointment" and was_asked:
+    if intent == "cancel_appointment":
         late = appointment_service.cancel_by_person(session, appointment=appointment, now=now)
         return AppointmentReplyResult(outcome="cancelled_late" if late else "cancelled", appointment=view)
     if intent == "affirm" and was_asked:
@@ -64,5 +69,5 @@ def appointment_reply(
     if intent == "affirm":
         appointment_service.confirm(session, appointment=appointment, now=now)
         return AppointmentReplyResult(outcome="confirmed", appointment=view)
-    # "non", "je pourrai pas venir", "annuler" (first time): ask whether to cancel or move.
+    # "non", "je pourrai pas venir": ask whether to cancel or move.
     return ask()

@@ -3,8 +3,8 @@
 The voucher names the inbound message being answered. If the gateway runs that message again
 (it crashed after the effect was committed, before the message was marked handled), Rasa
 calls the same endpoint again with a new voucher for the same message: it gets the answer
-of the first call and nothing happens twice. The ANNULER/DEPLACER question, for instance,
-stays a question: the second "annuler" of the same message does not cancel.
+of the first call and nothing happens twice: a cancellation is recorded once, a question
+answered once, and the person gets the same reply.
 """
 
 from collections.abc import Callable

@@ -28,6 +28,8 @@ from api.botapi.schemas import (
     HandoffResult,
     MoreSlotsRequest,
     MoreSlotsResult,
+    QuestionnaireReply,
+    QuestionnaireRequest,
     SlotChoiceRequest,
     SlotChoiceResult,
 )
@@ -144,5 +146,26 @@ def barrier(body: BarrierRequest, session: SessionDep, vouched: VouchedDep) -> B
         schema=BarrierReply,
         act=lambda: service.barrier(
             session, beneficiary_id=person, group=body.group, text=body.text, now=utcnow()
+        ),
+    )
+
+
+@router.post("/questionnaire", response_model=QuestionnaireReply)
+def questionnaire_answer(
+    body: QuestionnaireRequest, session: SessionDep, vouched: VouchedDep
+) -> QuestionnaireReply:
+    person = _person(vouched, body.beneficiary_id)
+    return once(
+        session,
+        inbound_id=vouched.inbound_id,
+        effect="questionnaire",
+        schema=QuestionnaireReply,
+        act=lambda: service.questionnaire_answer(
+            session,
+            beneficiary_id=person,
+            intent=body.intent,
+            text=body.text,
+            inbound_id=vouched.inbound_id,
+            now=utcnow(),
         ),
     )

@@ -1,6 +1,6 @@
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class AppointmentView(BaseModel):
@@ -21,6 +21,8 @@ class SlotChoiceResult(BaseModel):
     ]
     appointment: AppointmentView | None = None
     options_text: str = ""
+    # after a first booking: the questionnaire's first question, sent after the confirmation
+    follow_up_text: str = ""
 
 
 class MoreSlotsRequest(BaseModel):
@@ -38,6 +40,9 @@ class BotState(BaseModel):
     invitation_pending: bool
     options_text: str
     appointment: AppointmentView | None
+    # where the offered slots are, when they are all at one place ("" otherwise)
+    offer_place_name: str = ""
+    offer_address: str = ""
     # who we are ("qui m'ecrit ?"): the person's organisation and how to reach a person
     organisation_name: str = ""
     contact_phone: str = ""
@@ -66,6 +71,10 @@ class BarrierReply(BaseModel):
     offers_text: str
     pending_options_text: str
     expected_label: str
+    # the questionnaire question still waiting for its answer, asked again after the offers
+    resume_text: str = ""
+    # "le 1, et j'ai pas de voiture": the slot booked by the same message, if any
+    booking: SlotChoiceResult | None = None
 
 
 class AppointmentReplyRequest(BaseModel):
@@ -96,3 +105,17 @@ class AppointmentReplyResult(BaseModel):
     ]
     appointment: AppointmentView | None = None
     options_text: str = ""
+
+
+class QuestionnaireRequest(BaseModel):
+    beneficiary_id: int
+    # the intent Rasa gave the message: the questionnaire reads only what is an answer
+    intent: str = Field(max_length=60)
+    text: str = ""
+
+
+class QuestionnaireReply(BaseModel):
+    # answered: the texts to send (offers, next question or thanks); set_aside: the
+    # dialogue answers the message as the request it is; not_pending: no question waits
+    outcome: Literal["answered", "set_aside", "not_pending"]
+    texts: list[str] = []

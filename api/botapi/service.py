@@ -8,7 +8,12 @@ from sqlalchemy.orm import Session
 from api.agenda import service as agenda_service
 from api.agenda.labels import options_text
 from api.agenda.models import Slot
-from api.agenda.slot_choice import OfferedSlot, format_slot_label, resolve_slot_choice
+from api.agenda.slot_choice import (
+    OfferedSlot,
+    format_slot_label,
+    opens_with_option_number,
+    resolve_slot_choice,
+)
 from api.appointments import service as appointment_service
 from api.appointments.models import Appointment
 from api.barriers.service import record_barrier
@@ -20,6 +25,7 @@ from api.botapi.schemas import (
     BotState,
     HandoffResult,
     MoreSlotsResult,
+    QuestionnaireReply,
     SlotChoiceResult,
 )
 from api.handoffs import service as handoff_service
@@ -92,9 +98,11 @@ def choose_slot(session: Session, *, beneficiary_id: int, text: str, now: dateti
         fresh = _next_free(session, invitation, now, exclude=[chosen_ids[0]])
         return SlotChoiceResult(outcome="slot_taken", options_text=_offer(session, invitation, fresh, tz))
     invitation.status = "booked"
-    questionnaire.plan(session, beneficiary=beneficiary)
+    first_question = questionnaire.start_after_booking(session, beneficiary=beneficiary)
     session.flush()
-    return SlotChoiceResult(outcome="booked", appointment=appointment_view(appointment, tz))
+    return SlotChoiceResult(
+        outcome="booked", appointment=appointment_view(appointment, tz), follow_up_text=first_question
+    )
 
 
 def _move(
@@ -141,13 +149,19 @@ def state(session: Session, *, beneficiary_id: int, now: datetime) -> BotState:
     # A numbered list is open: to book (no appointment yet) or to move the appointment.
     choosing = invitation is not None and (upcoming is None or invitation.kind == "move")
     options = ""
+    places: set[tuple[str, str]] = set()
     if choosing:
         slots = agenda_service.slots_in_order(session, invitation.offered_slot_ids)
         options = options_text([slot.start for slot in slots], tz)
+        places = {(slot.place.name, slot.place.address) for slot in slots}
+    # "c'est ou ?" before booking: the place, when every offered slot is at the same one
+    offer_place, offer_address = places.pop() if len(places) == 1 else ("", "")
     return BotState(
         first_name=beneficiary.first_name,
         invitation_pending=choosing,
         options_text=options,
+        offer_place_name=offer_place,
+        offer_address=offer_address,
         appointment=appointment_view(upcoming, tz) if upcoming else None,
         organisation_name=organisation.name,
         contact_phone=organisation.contact_phone,
@@ -174,9 +188,18 @@ def handoff(
 
 
 def barrier(session: Session, *, beneficiary_id: int, group: str, text: str, now: datetime) -> BarrierReply:
-    """A barrier heard in conversation: offers nearby, carnet entry, and the pending choice to resume."""
+    """A barrier heard in conversation: offers nearby, carnet entry, and the pending choice to resume.
+
+    "le 1, et j'ai pas de voiture": while choosing, a message that opens with an option
+    number books that slot too, before the offers.
+    """
     beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=beneficiary_id)
     organisation = organisation_service.get_organisation(session, organisation_id=beneficiary.organisation_id)
+    booking = None
+    choosing = state(session, beneficiary_id=beneficiary_id, now=now).invitation_pending
+    if choosing and opens_with_option_number(text):
+        choice = choose_slot(session, beneficiary_id=beneficiary_id, text=text, now=now)
+        booking = choice if choice.outcome in ("booked", "moved") else None
     result = record_barrier(
         session, beneficiary=beneficiary, group=group, words=text, source="conversation", now=now
     )
@@ -185,5 +208,18 @@ def barrier(session: Session, *, beneficiary_id: int, group: str, text: str, now
         outcome="offers" if result.offers_text else "no_offer",
         offers_text=result.offers_text,
         pending_options_text=current.options_text if current.invitation_pending else "",
+        resume_text=questionnaire.current_question(beneficiary),
         expected_label=expected_call_label(organisation, now),
+        booking=booking,
     )
+
+
+def questionnaire_answer(
+    session: Session, *, beneficiary_id: int, intent: str, text: str, inbound_id: int, now: datetime
+) -> QuestionnaireReply:
+    """A message Rasa understood, while a questionnaire question may be waiting for it."""
+    beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=beneficiary_id)
+    taken = questionnaire.take(
+        session, beneficiary=beneficiary, intent=intent, text=text, inbound_id=inbound_id, now=now
+    )
+    return QuestionnaireReply(outcome=taken.outcome, texts=taken.texts)

@@ -1,12 +1,20 @@
-"""A short optional questionnaire by SMS before a first appointment, answered in free words
-or by numbers. Answers fill the same carnet entries as barriers heard in conversation.
+"""A short optional questionnaire by SMS before a first appointment. Answers fill the same
+carnet entries as barriers heard in conversation.
 
-State lives on the beneficiary (`pending_question`): "questionnaire:<step>", with the suffix
-":unasked" until the first question has gone out after the booking confirmation.
+The dialogue asks and understands it like any other message (issue 12): the first question
+follows the booking confirmation (slot-choice answer), and each later message reaches the
+questionnaire only after Rasa has understood it (POST /internal/bot/questionnaire, with the
+intent). An intent that is another request (cancel, move, a question, a human) sets the
+questionnaire aside and the dialogue answers it; a barrier of another theme is answered with
+its offers and the question is asked again. Only what Rasa took for an answer is read here,
+against the current question's choices.
+
+State lives on the beneficiary (`pending_question`): "questionnaire:<step>".
 """
 
 import re
 import unicodedata
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -16,7 +24,7 @@ from api.barriers.service import record_barrier
 from api.beneficiaries.models import Beneficiary
 from api.carnet import service as carnet_service
 from api.carnet.models import CarnetEntry
-from api.messaging import outbox, texts
+from api.messaging import texts
 from api.messaging.text_safety import ascii_digits
 from api.organisations.models import Organisation
 
@@ -27,17 +35,58 @@ QUESTIONS = {
     "childcare": texts.QUESTIONNAIRE_CHILDCARE,
     "note": texts.QUESTIONNAIRE_NOTE,
 }
+
+# Intents that are requests of their own: the dialogue answers them, the questionnaire stops.
+OTHER_REQUESTS = frozenset(
+    {
+        "cancel_appointment",
+        "reschedule_appointment",
+        "cannot_come",
+        "other_slots",
+        "ask_human",
+        "ask_appointment_info",
+        "who_are_you",
+        "ask_immersion",
+        "greet",
+    }
+)
+CHANGES_TO_THE_APPOINTMENT = frozenset({"cancel_appointment", "reschedule_appointment", "cannot_come"})
+# Barrier intents, by the barrier group they record.
+BARRIER_INTENTS = {
+    "barrier_childcare": "garde_enfants",
+    "barrier_mobility": "mobilite",
+    "barrier_licence": "permis",
+    "barrier_housing": "logement",
+    "barrier_health": "sante",
+    "barrier_digital": "numerique",
+}
+# The barrier groups that answer a question ("pas de voiture" at the transport question).
+ANSWERING_GROUPS = {"transport": ("mobilite", "permis"), "childcare": ("garde_enfants",)}
+
 SKIP = re.compile(r"\b(plus tard|pas maintenant|pas le temps|laisse[rz]? tomber|pas envie)\b")
 NOTHING = re.compile(r"^(non|nan|no|rien|ras|non merci|merci non|pas besoin|c bon|cest bon|ca va)\b")
+# "pas de voiture", "plus de voiture", "voiture en panne", "le bus ne passe pas": no solution.
+NEGATED = re.compile(
+    r"\b(pas|plus|aucune?|sans|jamais)\b( d[ e']| de la| du| le| la| les| mon| ma| mes)?"
+    r"|\ben panne\b|\bne (marche|roule|passe|fonctionne) (pas|plus)\b"
+)
 TRANSPORT_WORDS = {
-    "car": r"\b(voiture|auto|caisse|vehicule)\b",
-    "public": r"\b(bus|train|tram|transports?|metro|navette|car)\b",
+    "car": r"\b(voiture|auto|caisse|vehicule|scooter|moto|covoiturage|depose|emmene|amene)\b",
+    "public": r"\b(bus|train|tram|transports?|metro|navette|car|ter)\b",
     "walk": r"\b(pied|marche|velo|trottinette)\b",
-    "none": r"\b(pas de solution|aucune?|pas de voiture|pas de moyen|personne pour|sais pas|loin)\b",
 }
 TRANSPORT_NUMBERS = {"1": "car", "2": "public", "3": "walk", "4": "none"}
 CHILDCARE_YES = r"\b(oui|ouais|ouai|yes|besoin|personne pour garder|nounou|creche|garde)\b"
 CHILDCARE_NO = r"\b(non|nan|no|pas besoin|pas d.?enfants?|pas la peine)\b"
+
+
+@dataclass
+class Outcome:
+    """What the questionnaire made of a message: `answered` (texts to send), `set_aside` (the
+    dialogue answers it as the request it is) or `not_pending`."""
+
+    outcome: str
+    texts: list[str] = field(default_factory=list)
 
 
 def _fold(text: str) -> str:
@@ -51,106 +100,116 @@ def _lone_number(folded: str, allowed: str) -> str | None:
     return match.group(1) if match else None
 
 
-def plan(session: Session, *, beneficiary: Beneficiary) -> None:
-    """After a first booking: the first question follows the confirmation."""
+def start_after_booking(session: Session, *, beneficiary: Beneficiary) -> str:
+    """After a first booking: the first question, to send after the confirmation ("" if none)."""
     organisation = session.get(Organisation, beneficiary.organisation_id)
     if organisation is None or not organisation.questionnaire_enabled or beneficiary.opted_out:
-        return
+        return ""
     already = session.scalar(
         select(CarnetEntry.id).where(
             CarnetEntry.beneficiary_id == beneficiary.id, CarnetEntry.kind == "questionnaire_started"
         )
     )
-    if already is None:
-        beneficiary.pending_question = f"{PREFIX}{STEPS[0]}:unasked"
-
-
-def ask_if_planned(session: Session, *, beneficiary: Beneficiary, channel: str, in_reply_to_id: int) -> None:
-    """Send the first question once the reply that booked has been queued."""
-    if beneficiary.pending_question != f"{PREFIX}{STEPS[0]}:unasked":
-        return
+    if already is not None:
+        return ""
     carnet_service.add_entry(
         session, beneficiary_id=beneficiary.id, kind="questionnaire_started", author="assistant"
     )
-    _ask(session, beneficiary, STEPS[0], channel, in_reply_to_id)
+    beneficiary.pending_question = f"{PREFIX}{STEPS[0]}"
+    return QUESTIONS[STEPS[0]]
 
 
 def in_progress(beneficiary: Beneficiary) -> bool:
-    question = beneficiary.pending_question or ""
-    return question.startswith(PREFIX) and not question.endswith(":unasked")
+    return (beneficiary.pending_question or "").startswith(PREFIX)
 
 
-def answer(
-    session: Session, *, beneficiary: Beneficiary, text: str, channel: str, inbound_id: int, now: datetime
-) -> bool:
-    """Take the person's answer to the current question. False: not an answer (the
-    questionnaire stops and the message goes to the conversation as usual)."""
-    step = (beneficiary.pending_question or "").removeprefix(PREFIX)
+def current_question(beneficiary: Beneficiary) -> str:
+    """The question waiting for an answer, to ask again after another request ("" if none)."""
+    if not in_progress(beneficiary):
+        return ""
+    return QUESTIONS.get(beneficiary.pending_question.removeprefix(PREFIX), "")
+
+
+def take(
+    session: Session, *, beneficiary: Beneficiary, intent: str, text: str, inbound_id: int, now: datetime
+) -> Outcome:
+    """Take a message Rasa understood as `intent` while a question waits for its answer."""
+    if not in_progress(beneficiary):
+        return Outcome("not_pending")
+    step = beneficiary.pending_question.removeprefix(PREFIX)
+    if step not in STEPS:  # a state written by an older version ("transport:unasked")
+        beneficiary.pending_question = None
+        return Outcome("not_pending")
     folded = _fold(text)
-    if SKIP.search(folded):
+    group = BARRIER_INTENTS.get(intent)
+    if group is not None and group not in ANSWERING_GROUPS.get(step, ()):
+        return Outcome("set_aside")  # offers for that barrier, then the question again
+    if intent not in CHANGES_TO_THE_APPOINTMENT and SKIP.search(folded):
+        # "plus tard", "pas maintenant": later for the questionnaire, not another date
         beneficiary.pending_question = None
         _record(session, beneficiary, "skipped", text, inbound_id)
-        return _reply(session, beneficiary, texts.QUESTIONNAIRE_DONE, channel, inbound_id)
+        return Outcome("answered", [texts.QUESTIONNAIRE_DONE])
+    if intent in OTHER_REQUESTS or (intent == "thanks" and step != "note"):
+        beneficiary.pending_question = None
+        return Outcome("set_aside")
 
+    sent: list[str] = []
     if step == "transport":
-        choice = TRANSPORT_NUMBERS.get(_lone_number(folded, "1-4") or "")
+        choice = "none" if group is not None else _transport_choice(folded)
         if choice is None:
-            choice = next(
-                (key for key, pattern in TRANSPORT_WORDS.items() if re.search(pattern, folded)), None
-            )
-        if choice is None:
-            return _stop(beneficiary)
+            beneficiary.pending_question = None
+            return Outcome("set_aside")
         _record(session, beneficiary, "transport", text, inbound_id, choice=choice)
         if choice == "none":
-            _barrier(session, beneficiary, "mobilite", text, channel, inbound_id, now)
+            sent += _barrier(session, beneficiary, group or "mobilite", text, now)
     elif step == "childcare":
-        number = _lone_number(folded, "1-2")
-        if number is not None:
-            needs = number == "1"
-        elif re.search(CHILDCARE_NO, folded):
-            needs = False
-        elif re.search(CHILDCARE_YES, folded):
-            needs = True
-        else:
-            return _stop(beneficiary)
+        needs = True if group is not None else _childcare_need(intent, folded)
+        if needs is None:
+            beneficiary.pending_question = None
+            return Outcome("set_aside")
         _record(session, beneficiary, "childcare", text, inbound_id, choice="yes" if needs else "no")
         if needs:
-            _barrier(session, beneficiary, "garde_enfants", text, channel, inbound_id, now)
-    elif step == "note":
+            sent += _barrier(session, beneficiary, "garde_enfants", text, now)
+    else:  # note: anything but a question or a plain "no" is for the professional
         if "?" in text:
-            return _stop(beneficiary)
-        if not NOTHING.match(folded):
+            beneficiary.pending_question = None
+            return Outcome("set_aside")
+        if intent not in ("deny", "thanks") and not NOTHING.match(folded):
             _record(session, beneficiary, "note", text, inbound_id)
-    else:
-        return _stop(beneficiary)
 
     next_index = STEPS.index(step) + 1
     if next_index < len(STEPS):
-        return _ask(session, beneficiary, STEPS[next_index], channel, inbound_id)
+        beneficiary.pending_question = f"{PREFIX}{STEPS[next_index]}"
+        return Outcome("answered", [*sent, QUESTIONS[STEPS[next_index]]])
     beneficiary.pending_question = None
-    return _reply(session, beneficiary, texts.QUESTIONNAIRE_DONE, channel, inbound_id)
+    return Outcome("answered", [*sent, texts.QUESTIONNAIRE_DONE])
 
 
-def _stop(beneficiary: Beneficiary) -> bool:
-    beneficiary.pending_question = None
-    return False
+def _transport_choice(folded: str) -> str | None:
+    number = _lone_number(folded, "1-4")
+    if number is not None:
+        return TRANSPORT_NUMBERS[number]
+    if "pas de solution" in folded or "sais pas" in folded:
+        return "none"
+    for choice, pattern in TRANSPORT_WORDS.items():
+        word = re.search(pattern, folded)
+        if word is not None:
+            # "pas de voiture", "la voiture est en panne": the opposite of the word
+            before = folded[max(0, word.start() - 16) : word.start()]
+            after = folded[word.end() : word.end() + 24]
+            return "none" if NEGATED.search(before) or NEGATED.search(after) else choice
+    return None
 
 
-def _ask(session: Session, beneficiary: Beneficiary, step: str, channel: str, in_reply_to_id: int) -> bool:
-    beneficiary.pending_question = f"{PREFIX}{step}"
-    return _reply(session, beneficiary, QUESTIONS[step], channel, in_reply_to_id)
-
-
-def _reply(session: Session, beneficiary: Beneficiary, body: str, channel: str, in_reply_to_id: int) -> bool:
-    outbox.enqueue(
-        session,
-        beneficiary=beneficiary,
-        body=body,
-        kind="questionnaire",
-        channel=channel,
-        in_reply_to_id=in_reply_to_id,
-    )
-    return True
+def _childcare_need(intent: str, folded: str) -> bool | None:
+    number = _lone_number(folded, "1-2")
+    if number is not None:
+        return number == "1"
+    if intent == "deny" or re.search(CHILDCARE_NO, folded):
+        return False
+    if intent == "affirm" or re.search(CHILDCARE_YES, folded):
+        return True
+    return None
 
 
 def _record(
@@ -167,17 +226,8 @@ def _record(
     )
 
 
-def _barrier(
-    session: Session,
-    beneficiary: Beneficiary,
-    group: str,
-    text: str,
-    channel: str,
-    inbound_id: int,
-    now: datetime,
-) -> None:
+def _barrier(session: Session, beneficiary: Beneficiary, group: str, text: str, now: datetime) -> list[str]:
     result = record_barrier(
         session, beneficiary=beneficiary, group=group, words=text, source="questionnaire", now=now
     )
-    if result.offers_text:
-        _reply(session, beneficiary, result.offers_text, channel, inbound_id)
+    return [result.offers_text] if result.offers_text else []

@@ -9,6 +9,7 @@ from api.carnet import service as carnet_service
 from api.handoffs.expectations import expected_call_label
 from api.handoffs.models import HandoffRequest
 from api.invitations import service as invitation_service
+from api.messaging import texts
 from api.messaging.inbound import record_inbound
 from api.messaging.models import OutboxMessage
 from api.offers.importer import load_demo_offers
@@ -94,64 +95,184 @@ def inbound(session, person, text: str):
     return message
 
 
+def book_with_questionnaire(session, motif, person) -> str:
+    invitation_service.create_invitation(session, beneficiary_id=person.id, motif_id=motif.id, now=NOW)
+    booked = bot_service.choose_slot(session, beneficiary_id=person.id, text="1", now=NOW)
+    assert booked.outcome == "booked"
+    return booked.follow_up_text
+
+
+def take(session, person, intent: str, text: str) -> questionnaire.Outcome:
+    """The message as Rasa understood it (intent), through the questionnaire."""
+    message = inbound(session, person, text)
+    return questionnaire.take(
+        session, beneficiary=person, intent=intent, text=text, inbound_id=message.id, now=NOW
+    )
+
+
+def questionnaire_entries(session, person) -> list[tuple]:
+    return [
+        (e.data.get("question"), e.data.get("choice"), e.body)
+        for e in carnet_service.list_entries(session, beneficiary_id=person.id)
+        if e.kind in ("questionnaire_answer", "questionnaire_note")
+    ]
+
+
 def test_questionnaire_after_a_first_booking(session, drome) -> None:
     org, motif, person = drome
-    invitation_service.create_invitation(session, beneficiary_id=person.id, motif_id=motif.id, now=NOW)
-    assert bot_service.choose_slot(session, beneficiary_id=person.id, text="1", now=NOW).outcome == "booked"
-    first = inbound(session, person, "1")
-    questionnaire.ask_if_planned(session, beneficiary=person, channel="sms", in_reply_to_id=first.id)
-    assert replies(session, person)[-1].startswith("Pour préparer votre RDV")
+    assert book_with_questionnaire(session, motif, person).startswith("Pour préparer votre RDV")
 
-    def answer(text: str) -> bool:
-        message = inbound(session, person, text)
-        return questionnaire.answer(
-            session, beneficiary=person, text=text, channel="sms", inbound_id=message.id, now=NOW
-        )
-
-    assert answer("4")  # no transport: mobility offers, then the next question
-    assert "- " in replies(session, person)[-2]
-    assert replies(session, person)[-1].startswith("Avez-vous besoin de faire garder")
-    assert answer("non pas besoin")
-    assert answer("je suis en fauteuil, il faut un lieu accessible")
-    assert replies(session, person)[-1].startswith("Merci, c'est noté")
+    no_transport = take(session, person, "choose_slot", "4")
+    assert no_transport.outcome == "answered"
+    offers, childcare = no_transport.texts  # mobility offers, then the next question
+    assert "- " in offers and childcare.startswith("Avez-vous besoin de faire garder")
+    assert take(session, person, "deny", "non pas besoin").texts == [questionnaire.QUESTIONS["note"]]
+    done = take(session, person, "barrier_health", "je suis en fauteuil, il faut un lieu accessible")
+    assert done.outcome == "set_aside"  # a health barrier: offers, then the note question again
+    assert questionnaire.current_question(person) == questionnaire.QUESTIONS["note"]
+    assert (
+        take(session, person, "out_of_scope", "je parle mal francais")
+        .texts[-1]
+        .startswith("Merci, c'est noté")
+    )
     assert person.pending_question is None
     entries = carnet_service.list_entries(session, beneficiary_id=person.id)
     barriers = [e for e in entries if e.kind == "barrier"]
     assert [(b.data["group"], b.data["source"]) for b in barriers] == [("mobilite", "questionnaire")]
-    answers = [
-        (e.data.get("question"), e.data.get("choice"), e.body)
-        for e in entries
-        if e.kind in ("questionnaire_answer", "questionnaire_note")
-    ]
-    assert answers == [
+    assert questionnaire_entries(session, person) == [
         ("transport", "none", "4"),
         ("childcare", "no", "non pas besoin"),
-        ("note", None, "je suis en fauteuil, il faut un lieu accessible"),
+        ("note", None, "je parle mal francais"),
     ]
 
 
-def test_questionnaire_gives_way_to_a_real_question(session, drome) -> None:
+@pytest.mark.parametrize(
+    ("intent", "text", "choice"),
+    [
+        ("say_transport", "en voiture", "car"),
+        ("say_transport", "ma soeur me depose", "car"),
+        ("nlu_fallback", "le bus", "public"),
+        ("say_transport", "a velo", "walk"),
+        ("choose_slot", "le 2", "public"),
+        ("nlu_fallback", "je n'ai pas de solution", "none"),
+        # negations mean the opposite of the word, even where Rasa heard a mere statement
+        ("say_transport", "j'ai plus de voiture", "none"),
+        ("nlu_fallback", "la voiture est en panne", "none"),
+        ("nlu_fallback", "le bus ne passe pas chez moi", "none"),
+        ("barrier_mobility", "en bus mais j'ai pas d'argent pour le ticket", "none"),
+        ("barrier_licence", "permis suspendu", "none"),
+    ],
+)
+def test_transport_answers_and_their_negations(session, drome, intent, text, choice) -> None:
     org, motif, person = drome
-    invitation_service.create_invitation(session, beneficiary_id=person.id, motif_id=motif.id, now=NOW)
-    bot_service.choose_slot(session, beneficiary_id=person.id, text="1", now=NOW)
-    first = inbound(session, person, "1")
-    questionnaire.ask_if_planned(session, beneficiary=person, channel="sms", in_reply_to_id=first.id)
-    message = inbound(session, person, "c'est ou deja ?")
-    handled = questionnaire.answer(
-        session, beneficiary=person, text="c'est ou deja ?", channel="sms", inbound_id=message.id, now=NOW
-    )
-    assert not handled and person.pending_question is None
+    book_with_questionnaire(session, motif, person)
+    assert take(session, person, intent, text).outcome == "answered"
+    assert questionnaire_entries(session, person) == [("transport", choice, text)]
+    barriers = [
+        (e.data["group"], e.body)
+        for e in carnet_service.list_entries(session, beneficiary_id=person.id)
+        if e.kind == "barrier"
+    ]
+    expected_group = "permis" if intent == "barrier_licence" else "mobilite"
+    assert barriers == ([(expected_group, text)] if choice == "none" else [])
+
+
+def test_a_barrier_of_another_theme_is_recorded_under_its_theme(session, drome) -> None:
+    org, motif, person = drome
+    book_with_questionnaire(session, motif, person)
+    text = "je sais pas qui va garder mes enfants"
+    assert take(session, person, "barrier_childcare", text).outcome == "set_aside"
+    # the dialogue records it as a childcare barrier, with the question asked again
+    reply = bot_service.barrier(session, beneficiary_id=person.id, group="garde_enfants", text=text, now=NOW)
+    assert reply.resume_text == questionnaire.QUESTIONS["transport"]
+    assert questionnaire_entries(session, person) == []
+    assert take(session, person, "say_transport", "en bus").texts == [questionnaire.QUESTIONS["childcare"]]
+    assert take(session, person, "affirm", "oui").outcome == "answered"
+    groups = [
+        (e.data["group"], e.data["source"], e.body)
+        for e in carnet_service.list_entries(session, beneficiary_id=person.id)
+        if e.kind == "barrier"
+    ]
+    assert groups == [("garde_enfants", "conversation", text), ("garde_enfants", "questionnaire", "oui")]
+
+
+@pytest.mark.parametrize(
+    "intent", ["cancel_appointment", "reschedule_appointment", "ask_human", "ask_appointment_info", "thanks"]
+)
+def test_another_request_sets_the_questionnaire_aside(session, drome, intent) -> None:
+    org, motif, person = drome
+    book_with_questionnaire(session, motif, person)
+    assert take(session, person, intent, "des mots").outcome == "set_aside"
+    assert person.pending_question is None and questionnaire_entries(session, person) == []
+    assert take(session, person, "affirm", "oui").outcome == "not_pending"
+
+
+def test_a_question_or_words_that_answer_nothing_go_to_the_dialogue(session, drome) -> None:
+    org, motif, person = drome
+    book_with_questionnaire(session, motif, person)
+    assert take(session, person, "out_of_scope", "c'est ou deja ?").outcome == "set_aside"
+    assert person.pending_question is None
+
+
+@pytest.mark.parametrize(
+    ("intent", "text"), [("other_slots", "plus tard"), ("nlu_fallback", "pas maintenant")]
+)
+def test_later_skips_the_questionnaire(session, drome, intent, text) -> None:
+    org, motif, person = drome
+    book_with_questionnaire(session, motif, person)
+    assert take(session, person, intent, text).texts == [texts.QUESTIONNAIRE_DONE]
+    assert person.pending_question is None
 
 
 def test_questionnaire_only_once_and_only_when_enabled(session, drome) -> None:
     org, motif, person = drome
     org.questionnaire_enabled = False
-    questionnaire.plan(session, beneficiary=person)
+    assert questionnaire.start_after_booking(session, beneficiary=person) == ""
     assert person.pending_question is None
     org.questionnaire_enabled = True
-    questionnaire.plan(session, beneficiary=person)
-    first = inbound(session, person, "le 1")
-    questionnaire.ask_if_planned(session, beneficiary=person, channel="sms", in_reply_to_id=first.id)
+    assert questionnaire.start_after_booking(session, beneficiary=person)
     person.pending_question = None
-    questionnaire.plan(session, beneficiary=person)
+    assert questionnaire.start_after_booking(session, beneficiary=person) == ""
+    assert person.pending_question is None
+
+
+def test_a_barrier_that_opens_with_an_option_number_books_it_too(session, drome) -> None:
+    org, motif, person = drome
+    invitation_service.create_invitation(session, beneficiary_id=person.id, motif_id=motif.id, now=NOW)
+    reply = bot_service.barrier(
+        session, beneficiary_id=person.id, group="mobilite", text="le 2, et j'ai pas de voiture", now=NOW
+    )
+    assert reply.booking is not None and reply.booking.outcome == "booked"
+    assert reply.pending_options_text == ""  # nothing left to choose
+    state = bot_service.state(session, beneficiary_id=person.id, now=NOW)
+    assert state.appointment == reply.booking.appointment
+    groups = [
+        e.data["group"]
+        for e in carnet_service.list_entries(session, beneficiary_id=person.id)
+        if e.kind == "barrier"
+    ]
+    assert groups == ["mobilite"]
+
+
+def test_a_barrier_naming_a_day_books_nothing(session, drome) -> None:
+    org, motif, person = drome
+    invitation_service.create_invitation(session, beneficiary_id=person.id, motif_id=motif.id, now=NOW)
+    reply = bot_service.barrier(
+        session, beneficiary_id=person.id, group="mobilite", text="j'ai pas de voiture lundi", now=NOW
+    )
+    assert reply.booking is None and reply.pending_options_text.startswith("1) ")
+
+
+def test_where_before_booking_is_the_place_of_the_offered_slots(session, drome) -> None:
+    org, motif, person = drome
+    invitation_service.create_invitation(session, beneficiary_id=person.id, motif_id=motif.id, now=NOW)
+    state = bot_service.state(session, beneficiary_id=person.id, now=NOW)
+    place = session.scalars(select(f.Place).where(f.Place.organisation_id == org.id)).one()
+    assert (state.offer_place_name, state.offer_address) == (place.name, place.address)
+
+
+def test_a_state_left_by_an_older_version_is_dropped(session, drome) -> None:
+    org, motif, person = drome
+    person.pending_question = "questionnaire:transport:unasked"
+    assert take(session, person, "affirm", "oui").outcome == "not_pending"
     assert person.pending_question is None

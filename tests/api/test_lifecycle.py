@@ -213,9 +213,8 @@ def test_late_cancellation_tells_a_professional(session, world) -> None:
     org, place, motif, slots, person = world
     appointment = book(session, person, motif, "1", local(2026, 11, 30, 9))  # Wednesday 2 December 9:00
     at = local(2026, 12, 2, 6, 30)
-    appointment_reply(session, beneficiary_id=person.id, intent="cancel_appointment", text="annuler", now=at)
     result = appointment_reply(
-        session, beneficiary_id=person.id, intent="cancel_appointment", text="annuler", now=at
+        session, beneficiary_id=person.id, intent="cancel_appointment", text="annulez le rdv", now=at
     )
     assert result.outcome == "cancelled_late" and appointment.status == "excused"
     reasons = session.scalars(select(HandoffRequest.reason).where(HandoffRequest.beneficiary_id == person.id))

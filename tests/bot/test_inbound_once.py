@@ -21,7 +21,6 @@ from sqlalchemy.exc import OperationalError
 
 from api.agenda.models import Slot
 from api.appointments.models import Appointment
-from api.beneficiaries.models import Beneficiary
 from api.botapi import voucher as vouchers
 from api.carnet.models import CarnetEntry
 from api.config import get_settings
@@ -188,32 +187,29 @@ def test_a_booking_run_again_after_a_crash_books_once(internal: TestClient) -> N
     assert replies_to(message_id) == ["slot-choice: booked"]
 
 
-def test_a_cancellation_run_again_stays_a_question_then_cancels_once(internal: TestClient) -> None:
+def test_a_cancellation_run_again_cancels_once(internal: TestClient) -> None:
     person_id, phone, slot_ids = invited_person()
     store(phone, "1")
     handle(processor(ActionsLikeRasa(internal)), phone)
 
-    # "annuler" asks ANNULER or DEPLACER. Run again after a crash, it must not cancel.
-    rasa = ActionsLikeRasa(internal, fail_after_effect=1)
-    asked = store(phone, "annuler")
-    handle(processor(rasa), phone)
-    assert [answer["outcome"] for answer in rasa.answers] == ["asked_cancel_or_move"] * 2
-    with session_scope() as session:
-        appointment = session.scalar(select(Appointment).where(Appointment.beneficiary_id == person_id))
-        assert appointment.status == "unknown"
-        assert session.get(Beneficiary, person_id).pending_question == "cancel_or_move"
-    assert replies_to(asked) == ["appointment-reply: asked_cancel_or_move"]
-
-    # The answer to the question cancels, once, even run again.
+    # "annuler" cancels; run again after a crash, the stored answer is replayed.
     rasa = ActionsLikeRasa(internal, fail_after_effect=1)
     cancelled = store(phone, "annuler le rdv")
     handle(processor(rasa), phone)
     assert [answer["outcome"] for answer in rasa.answers] == ["cancelled"] * 2
     with session_scope() as session:
-        assert session.get(Appointment, appointment.id).status == "excused"
+        appointment = session.scalar(select(Appointment).where(Appointment.beneficiary_id == person_id))
+        assert appointment.status == "excused"
         assert session.get(Slot, slot_ids[0]).booked_count == 0
     assert carnet_kinds(person_id, "appointment_excused") == 1
     assert replies_to(cancelled) == ["appointment-reply: cancelled"]
+
+    # Said again, there is nothing left to cancel: nothing changes.
+    rasa = ActionsLikeRasa(internal)
+    store(phone, "annuler")
+    handle(processor(rasa), phone)
+    assert [answer["outcome"] for answer in rasa.answers] == ["not_applicable"]
+    assert carnet_kinds(person_id, "appointment_excused") == 1
 
 
 def test_a_confirmation_a_handoff_and_a_barrier_run_again_act_once(internal: TestClient) -> None:

@@ -117,3 +117,39 @@ def test_questionnaire_after_booking_fills_the_carnet(system: System) -> None:
     assert groups == [("mobilite", "questionnaire"), ("garde_enfants", "questionnaire")]
     notes = [e["body"] for e in carnet(system, person) if e["kind"] == "questionnaire_note"]
     assert notes == ["je parle mal francais"]
+
+
+def booked_with_questionnaire(system: System) -> dict:
+    agenda = Agenda(system, questionnaire=True)
+    person = agenda.person(code_insee=VALENCE)
+    agenda.invite(person)
+    system.wait_replies(person["phone"], 1)
+    system.text(person["phone"], "le 1")
+    assert "comment viendrez-vous" in system.wait_replies(person["phone"], 3)[2]["Body"]
+    return person
+
+
+def test_questionnaire_hears_a_negation_as_no_transport(system: System) -> None:
+    person = booked_with_questionnaire(system)
+    system.text(person["phone"], "j'ai plus de voiture depuis un mois")
+    offers, childcare = (m["Body"] for m in system.wait_replies(person["phone"], 5)[3:])
+    assert "- " in offers and "garder un enfant" in childcare
+    answers = [
+        (e["data"]["question"], e["data"]["choice"])
+        for e in carnet(system, person)
+        if e["kind"] == "questionnaire_answer"
+    ]
+    assert answers == [("transport", "none")]
+    assert [b["data"]["group"] for b in barriers(system, person)] == ["mobilite"]
+
+
+def test_questionnaire_gives_way_to_a_cancellation_and_to_another_barrier(system: System) -> None:
+    person = booked_with_questionnaire(system)
+    system.text(person["phone"], "personne pour s'occuper de mon petit ce matin la")
+    offers, question = (m["Body"] for m in system.wait_replies(person["phone"], 5)[3:])
+    assert "- " in offers and "comment viendrez-vous" in question  # the question again
+    assert [b["data"]["group"] for b in barriers(system, person)] == ["garde_enfants"]
+    system.text(person["phone"], "en fait j'annule le rendez-vous")
+    assert "annulé" in system.wait_replies(person["phone"], 6)[5]["Body"]
+    assert appointments(system, person)[0]["status"] == "excused"
+    assert not [e for e in carnet(system, person) if e["kind"] == "questionnaire_answer"]

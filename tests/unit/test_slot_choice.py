@@ -90,6 +90,12 @@ NUMBERS = [
     ("numéro deux", (102,)),
     ("la 4", (104,)),
     ("bonjour oui le deux", (102,)),
+    # a number word alone with politeness, and "un" after "le" or "numero"
+    ("trois stp", (103,)),
+    ("deux merci bien", (102,)),
+    ("quatre s'il vous plait", (104,)),
+    ("le numero un", (101,)),
+    ("je prends le un", (101,)),
 ]
 
 ORDINALS = [
@@ -283,6 +289,9 @@ NON_MATCHES = [
     ("je vous rappelle plus tard", ()),
     ("je voudrais annuler mon rendez-vous", ()),
     ("je suis malade", ()),
+    ("je prends un rdv", ()),
+    ("un enfant", ()),
+    ("deux enfants merci", ()),
 ]
 
 ALL_CASES = NUMBERS + ORDINALS + WEEKDAYS + DATES + TIMES + COMBINATIONS + NEGATIONS + NON_MATCHES
