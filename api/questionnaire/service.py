@@ -73,7 +73,8 @@ NEGATED = re.compile(
 TRANSPORT_WORDS = {
     "car": r"\b(voiture|auto|caisse|vehicule|scooter|moto|covoiturage|depose|emmene|amene)\b",
     "public": r"\b(bus|train|tram|transports?|metro|navette|car|ter)\b",
-    "walk": r"\b(pied|marche|velo|trottinette)\b",
+    # not "marche": "mon ordi marche plus" is about something broken
+    "walk": r"\b(pied|marchant|velo|trottinette)\b",
 }
 TRANSPORT_NUMBERS = {"1": "car", "2": "public", "3": "walk", "4": "none"}
 CHILDCARE_YES = r"\b(oui|ouais|ouai|yes|besoin|personne pour garder|nounou|creche|garde)\b"

@@ -161,6 +161,7 @@ def test_questionnaire_after_a_first_booking(session, drome) -> None:
         ("nlu_fallback", "le bus ne passe pas chez moi", "none"),
         ("barrier_mobility", "en bus mais j'ai pas d'argent pour le ticket", "none"),
         ("barrier_licence", "permis suspendu", "none"),
+        ("nlu_fallback", "en marchant 10 minutes", "walk"),
     ],
 )
 def test_transport_answers_and_their_negations(session, drome, intent, text, choice) -> None:
@@ -207,11 +208,14 @@ def test_another_request_sets_the_questionnaire_aside(session, drome, intent) ->
     assert take(session, person, "affirm", "oui").outcome == "not_pending"
 
 
-def test_a_question_or_words_that_answer_nothing_go_to_the_dialogue(session, drome) -> None:
+@pytest.mark.parametrize(
+    ("intent", "text"), [("out_of_scope", "c'est ou deja ?"), ("nlu_fallback", "mon ordi marche plus")]
+)
+def test_a_question_or_words_that_answer_nothing_go_to_the_dialogue(session, drome, intent, text) -> None:
     org, motif, person = drome
     book_with_questionnaire(session, motif, person)
-    assert take(session, person, "out_of_scope", "c'est ou deja ?").outcome == "set_aside"
-    assert person.pending_question is None
+    assert take(session, person, intent, text).outcome == "set_aside"
+    assert person.pending_question is None and questionnaire_entries(session, person) == []
 
 
 @pytest.mark.parametrize(
