@@ -70,6 +70,7 @@ demo: migrate
 
 lint: setup
 	.venv/bin/ruff check api bot actions rasa_channels tests benchmarks scripts eval
+	.venv/bin/lint-imports --no-cache
 
 # The held-out conversation set (issue 12) through the real processes: per-class accuracy and
 # a confusion table (docs/evaluation.md). EVAL_ARGS="--db postgresql" or "--limit 40".

@@ -40,7 +40,7 @@ class ActionCannotCome(DialogueAction):
 
 
 class ActionCancelAppointment(DialogueAction):
-    """The person cancels ("annuler"): the API records it, or first asks cancel or move."""
+    """The person cancels ("annulez mon rdv"): the API records it at once."""
 
     def name(self) -> str:
         return "action_cancel_appointment"

@@ -43,9 +43,10 @@ class ActionAffirmOrAsk(DialogueAction):
     A "yes" about a booked appointment (answer to a reminder, or "finally I come" after
     the cancel-or-move question) is answered by the API first (appointment-reply); so are
     thanks ("ok merci"), which confirm only an appointment whose reminder was sent.
-    Otherwise: invitation pending: ask which slot (with the options). Appointment booked:
-    remind it after a greeting, acknowledge otherwise. Nothing: thank back or introduce
-    the assistant.
+    Otherwise, invitation pending: the words may name a slot ("deux merci"), else ask which
+    slot (thanks: without the list again). How the person will come (say_transport) with no
+    questionnaire question waiting: noted. Appointment booked: remind it after a greeting,
+    acknowledge otherwise. Nothing: thank back or introduce the assistant.
     """
 
     def name(self) -> str:

@@ -9,10 +9,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
 
 from api.accounts import service as accounts_service
-from api.db import get_session, utcnow
+from api.db import utcnow
+from api.deps import SessionDep
 from api.errors import AppError, NotFound
 
 
@@ -72,7 +72,7 @@ _bearer = HTTPBearer(auto_error=False, description="an API token: `python -m api
 
 def current_user(
     request: Request,
-    session: Annotated[Session, Depends(get_session, scope="function")],
+    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """FastAPI dependency: the caller of the REST API, or 401."""

@@ -85,7 +85,7 @@ def session_scope() -> Session:
 def get_session() -> Iterator[Session]:
     """FastAPI dependency: one session per request, committed once at the end.
 
-    Routes take it with `Depends(get_session, scope="function")`: the commit then happens
+    Routes take it as `api.deps.SessionDep` (scope="function"): the commit then happens
     before the answer is sent, so a client that got 201 finds its data on its next request
     (FastAPI's default scope would commit after the response has left).
     """

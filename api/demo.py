@@ -43,7 +43,7 @@ def load_demo(session: Session, *, now: datetime) -> bool:
         contact_phone="04 75 79 26 26",
         contact_hours="du lundi au vendredi, 9h-12h et 14h-17h",
     )
-    tz = organisation_service.time_zone_of(organisation)
+    tz = organisation.zone
     valence = agenda_service.create_place(
         session,
         organisation_id=organisation.id,

@@ -7,7 +7,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from api.messaging.text_safety import fix_surrogates
+from api.text_safety import fix_surrogates
 
 
 class AppError(Exception):

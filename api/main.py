@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from api.accounts.console import router as console_router
 from api.accounts.demo import demo_accounts_present
 from api.accounts.routes import router as accounts_router
 from api.agenda.routes import router as agenda_router
 from api.beneficiaries.import_routes import router as imports_router
 from api.config import get_settings
+from api.console.login import router as console_router
 from api.console.rendering import too_large_page
 from api.console.routes import install_console
 from api.db import session_scope

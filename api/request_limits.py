@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.config import Settings, get_settings
-from api.messaging.text_safety import is_ascii_number
+from api.text_safety import is_ascii_number
 
 # What a multipart/form-data request adds around the file (boundaries, part headers, the
 # other fields): the file itself is checked against max_upload_bytes by the route.

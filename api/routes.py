@@ -5,9 +5,8 @@ another organisation is 404, as if it did not exist; a list filtered on another
 organisation (or on a person or motif of it) is 404 too.
 """
 
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -27,7 +26,8 @@ from api.beneficiaries.models import Beneficiary
 from api.beneficiaries.schemas import BeneficiaryCreate, BeneficiaryRead
 from api.carnet import service as carnet_service
 from api.carnet.schemas import CarnetEntryRead
-from api.db import get_session, utcnow
+from api.db import utcnow
+from api.deps import SessionDep
 from api.errors import Conflict, NotFound
 from api.handoffs import service as handoff_service
 from api.handoffs.models import HandoffRequest
@@ -44,7 +44,6 @@ from api.scheduling import service as scheduling_service
 from api.scheduling.schemas import ScheduledMessageRead
 
 router = APIRouter(prefix="/api")
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def member_beneficiary(session: Session, user: Principal, beneficiary_id: int) -> Beneficiary:

@@ -19,7 +19,7 @@ from api.beneficiaries.phones import normalise_mobile
 from api.db import session_scope
 from api.messaging.conversation import conversation
 from api.messaging.inbound import record_inbound
-from api.messaging.text_safety import MAX_TEXT_CHARS, clean_inbound_text
+from api.text_safety import MAX_TEXT_CHARS, clean_inbound_text
 
 router = APIRouter(prefix="/simulateur", tags=["simulator"])
 PAGE = Path(__file__).parent / "static" / "simulator.html"

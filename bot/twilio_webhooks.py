@@ -11,7 +11,7 @@ from api.db import session_scope
 from api.errors import AppError
 from api.messaging.delivery import record_status
 from api.messaging.inbound import record_inbound
-from api.messaging.text_safety import parse_count
+from api.text_safety import parse_count
 from bot.addresses import parse_address
 from bot.signature import is_signed_by_twilio, public_url
 

@@ -1,4 +1,5 @@
-"""The held-out conversation set (eval/conversation_set.yml), flattened to one dict per message."""
+"""The conversation sets (held-out eval/conversation_set.yml, development eval/dev_set.yml),
+flattened to one dict per message."""
 
 from pathlib import Path
 from typing import Any
@@ -6,6 +7,8 @@ from typing import Any
 import yaml
 
 SET_PATH = Path(__file__).resolve().parent / "conversation_set.yml"
+# Written apart from the held-out set, to tune against (its texts stay out of data/ too).
+DEV_SET_PATH = Path(__file__).resolve().parent / "dev_set.yml"
 
 CLASSES = (
     "slot_1",

@@ -2,7 +2,7 @@
 
 Run from the repository root (or `make eval-conversation`):
 
-    .venv/bin/python eval/run_conversation.py [--db sqlite|postgresql] [--limit N] [--threads N]
+    .venv/bin/python eval/run_conversation.py [--db sqlite|postgresql] [--limit N] [--threads N] [--set dev]
 
 It starts the real processes once with tests/e2e/system.py (Rasa, action server, API,
 gateway, scheduler, fake Twilio), then for each item of eval/conversation_set.yml makes a
@@ -44,7 +44,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from eval.conversation_set import CLASSES, CONTEXTS, load_set  # noqa: E402
+from api.calendar_words import WEEKDAYS  # noqa: E402
+from eval.conversation_set import CLASSES, CONTEXTS, DEV_SET_PATH, SET_PATH, load_set  # noqa: E402
 from tests.e2e.conftest import Agenda  # noqa: E402
 from tests.e2e.system import System, wait_for  # noqa: E402
 
@@ -59,7 +60,6 @@ BARRIER_CLASSES = {
     "sante": "health",
     "numerique": "digital",
 }
-WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 # Offered slots (local time): slot 1 and 2 on day A, 3 and 4 on day B; then 4 more for "autre".
 OFFER_TIMES = (("a", 10, 15), ("a", 14, 0), ("b", 9, 0), ("b", 16, 30))
 LATER_TIMES = (("c", 9, 0), ("c", 14, 0), ("d", 9, 0), ("d", 14, 0))
@@ -446,8 +446,14 @@ def main() -> int:
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--limit", type=int, default=0, help="only every k-th item, to run about N items")
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--set",
+        choices=("held-out", "dev"),
+        default="held-out",
+        help="the held-out set (the figures) or the development set (eval/dev_set.yml, for tuning)",
+    )
     args = parser.parse_args()
-    items = load_set()
+    items = load_set(DEV_SET_PATH if args.set == "dev" else SET_PATH)
     indexed = list(enumerate(items))
     if args.limit and args.limit < len(items):
         step = len(items) / args.limit
@@ -471,7 +477,8 @@ def main() -> int:
         system.stop()
     seconds = time.monotonic() - started
     data = report(results, seconds, args.db)
-    out = ROOT / "test-artifacts" / f"eval-conversation-{args.db}.json"
+    suffix = "-dev" if args.set == "dev" else ""
+    out = ROOT / "test-artifacts" / f"eval-conversation-{args.db}{suffix}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     print(f"\nreport: {out.relative_to(ROOT)}")

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from sqlalchemy.orm import Session
 
 from api.accounts import service
@@ -18,12 +18,12 @@ from api.accounts.schemas import (
     MeRead,
 )
 from api.auth import CurrentUser, Principal
-from api.db import get_session, utcnow
+from api.db import utcnow
+from api.deps import SessionDep
 from api.errors import AppError, Invalid, NotFound
 from api.organisations import service as organisation_service
 
 router = APIRouter(prefix="/api", tags=["accounts"])
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 @router.get("/me", response_model=MeRead)

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+from api.calendar_words import WEEKDAYS
 
 
 def option_label(start: datetime, tz: ZoneInfo) -> str:

@@ -153,7 +153,7 @@ def generate(
 ) -> int:
     """Create the plage's missing slots from today to the horizon; how many were created."""
     organisation, duration = _context(session, period)
-    tz = ZoneInfo(organisation.time_zone)
+    tz = organisation.zone
     today = now.astimezone(tz).date()
     horizon = get_settings().slot_horizon_days if horizon_days is None else horizon_days
     wanted = [
@@ -330,7 +330,7 @@ def _still_fits(session: Session, period: OpeningPeriod, slots: Sequence[Slot]) 
     if not slots:
         return set()
     organisation, duration = _context(session, period)
-    tz = ZoneInfo(organisation.time_zone)
+    tz = organisation.zone
     first = min(slot.start for slot in slots).astimezone(tz).date()
     last = max(slot.start for slot in slots).astimezone(tz).date()
     held = {

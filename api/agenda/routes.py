@@ -12,9 +12,8 @@ this endpoint is for after a longer horizon or a lifted holiday.
 
 from datetime import date
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,12 +33,12 @@ from api.agenda.schemas import (
     WithdrawalRead,
 )
 from api.auth import CurrentUser, Principal
-from api.db import get_session, utcnow
+from api.db import utcnow
+from api.deps import SessionDep
 from api.errors import NotFound
 from api.organisations.models import Organisation
 
 router = APIRouter(prefix="/api", tags=["agenda"])
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def _period(session: Session, user: Principal, opening_period_id: int, *, admin: bool) -> OpeningPeriod:
@@ -181,7 +180,7 @@ def agenda(
     for org_id in user.listed_organisations(organisation_id):
         organisation = session.get(Organisation, org_id)
         assert organisation is not None
-        tz = ZoneInfo(organisation.time_zone)
+        tz = organisation.zone
         start, end = day_view.local_days(day or now.astimezone(tz).date(), days, tz)
         rows += day_view.appointments_between(session, organisation_id=org_id, start=start, end=end)
     rows.sort(key=lambda row: (row.slot.start, row.appointment.id))

@@ -42,7 +42,8 @@ from zoneinfo import ZoneInfo
 
 import dateparser
 
-from api.messaging.text_safety import ascii_digits
+from api.calendar_words import SMS_MONTHS, WEEKDAYS
+from api.text_safety import ascii_digits
 
 
 @dataclass(frozen=True)
@@ -59,19 +60,13 @@ class SlotChoice:
 
 # --------------------------------------------------------------------------- labels
 
-WEEKDAY_NAMES = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-# GSM-7 spelling: é and è are in the GSM-7 alphabet, û is not ("aout").
-MONTH_NAMES = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "aout", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
 
 
 def format_slot_label(start: datetime, tz: ZoneInfo) -> tuple[str, str]:
     """("jeudi 3 décembre", "14h00") for a slot start, in the organisation's time zone."""
     local = start.astimezone(tz)
     day = "1er" if local.day == 1 else str(local.day)
-    date_label = f"{WEEKDAY_NAMES[local.weekday()]} {day} {MONTH_NAMES[local.month - 1]}"
+    date_label = f"{WEEKDAYS[local.weekday()]} {day} {SMS_MONTHS[local.month - 1]}"
     return date_label, f"{local.hour}h{local.minute:02d}"
 
 
@@ -237,7 +232,7 @@ def _canonical(word: str) -> str:
         return word
     kind, value = entry
     if kind == "wd":
-        return WEEKDAY_NAMES[value]
+        return WEEKDAYS[value]
     if kind == "month":
         return _MONTH_CANONICAL[value - 1]
     if kind == "ordinal":
@@ -272,7 +267,7 @@ _SEPARATORS = re.compile(r"[,;!?\n\r.]+")
 
 
 def _normalise(text: str) -> str:
-    # "le ٢", "le ２", "le ²" are option 2 (api/messaging/text_safety.py); NUL marks our own
+    # "le ٢", "le ２", "le ²" are option 2 (api/text_safety.py); NUL marks our own
     # placeholders below, so a NUL in the text is a space.
     text = ascii_digits(text.replace("\x00", " "))
     text = _EMOJI_YES.sub(" ok ", text)

@@ -9,7 +9,7 @@ the answer cannot tell a foreign person from a missing one).
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, File, Response
+from fastapi import APIRouter, BackgroundTasks, File, Response
 from sqlalchemy.orm import Session
 
 from api.agenda.models import Motif, Place
@@ -24,13 +24,13 @@ from api.beneficiaries.schemas import (
     BulkInvitationOutcome,
     BulkInvitationRead,
 )
-from api.db import get_session, utcnow
+from api.db import utcnow
+from api.deps import SessionDep
 from api.errors import AppError, Invalid, NotFound
 from api.invitations import bulk
 from api.request_limits import mebibytes
 
 router = APIRouter(prefix="/api")
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def _import(session: Session, user: Principal, import_id: int) -> BeneficiaryImport:

@@ -12,7 +12,6 @@ import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header
-from sqlalchemy.orm import Session
 
 from api.botapi import service
 from api.botapi import voucher as vouchers
@@ -34,7 +33,8 @@ from api.botapi.schemas import (
     SlotChoiceResult,
 )
 from api.config import get_settings
-from api.db import get_session, utcnow
+from api.db import utcnow
+from api.deps import SessionDep
 from api.errors import AppError
 from api.messaging.models import InboundMessage
 
@@ -46,7 +46,6 @@ def require_bot_token(x_bot_token: Annotated[str, Header()] = "") -> None:
 
 
 router = APIRouter(prefix="/internal/bot", tags=["bot"], dependencies=[Depends(require_bot_token)])
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def vouched_person(session: SessionDep, x_spie_voucher: Annotated[str, Header()] = "") -> vouchers.Voucher:

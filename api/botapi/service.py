@@ -38,7 +38,7 @@ from api.questionnaire import service as questionnaire
 
 def time_zone(session: Session, beneficiary: Beneficiary) -> ZoneInfo:
     organisation = organisation_service.get_organisation(session, organisation_id=beneficiary.organisation_id)
-    return organisation_service.time_zone_of(organisation)
+    return organisation.zone
 
 
 def appointment_view(appointment: Appointment, tz: ZoneInfo) -> AppointmentView:
@@ -143,7 +143,7 @@ def state(session: Session, *, beneficiary_id: int, now: datetime) -> BotState:
     """What the conversation needs to know about the person right now."""
     beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=beneficiary_id)
     organisation = organisation_service.get_organisation(session, organisation_id=beneficiary.organisation_id)
-    tz = organisation_service.time_zone_of(organisation)
+    tz = organisation.zone
     upcoming = appointment_service.upcoming_appointment(session, beneficiary_id=beneficiary_id, now=now)
     invitation = invitation_service.current_invitation(session, beneficiary_id=beneficiary_id, now=now)
     # A numbered list is open: to book (no appointment yet) or to move the appointment.

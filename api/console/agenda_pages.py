@@ -21,16 +21,18 @@ from api.agenda import service as agenda_service
 from api.agenda.models import Absence, Motif, OpeningPeriod, Place
 from api.appointments import service as appointment_service
 from api.appointments.models import Appointment
+from api.calendar_words import WEEKDAYS
 from api.carnet.models import CarnetEntry
 from api.config import get_settings
 from api.console import agenda_views as av
-from api.console.rendering import SessionDep, harden, page
+from api.console.rendering import harden, page
 from api.console.session import ConsoleUser, CurrentConsoleUser, PageError, not_found
 from api.db import utcnow
+from api.deps import SessionDep
 from api.errors import Conflict
 from api.invitations import service as invitation_service
-from api.messaging.text_safety import ascii_int
 from api.organisations.models import Organisation
+from api.text_safety import ascii_int
 
 router = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)
 
@@ -75,7 +77,7 @@ def _plural(count: int, one: str, many: str) -> str:
 
 
 def _tz(organisation: Organisation) -> ZoneInfo:
-    return ZoneInfo(organisation.time_zone)
+    return organisation.zone
 
 
 # --------------------------------------------------------------------------- access
@@ -156,7 +158,7 @@ def _agendas_page(
         "errors": errors or {},
         "values": values or {},
         "flash": _flash(request),
-        "weekday_options": [(index, name.capitalize()) for index, name in enumerate(av.WEEKDAYS)],
+        "weekday_options": [(index, name.capitalize()) for index, name in enumerate(WEEKDAYS)],
         "horizon_days": get_settings().slot_horizon_days,
     }
     if organisation is not None:

@@ -11,14 +11,9 @@ from api.agenda import absences as absence_service
 from api.agenda import day_view, openings
 from api.agenda.models import Motif, OpeningPeriod, Place
 from api.appointments.models import Appointment
+from api.calendar_words import MONTHS, WEEKDAYS
 from api.console import labels
 from api.console.views import full_name
-
-WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
 
 
 def hour_label(moment: time | datetime) -> str:

@@ -7,16 +7,16 @@ organisation's id is 404, as everywhere in the console.
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.console.rendering import SessionDep, harden, page
+from api.console.rendering import harden, page
 from api.console.session import ConsoleUser, CurrentConsoleUser, PageError, not_found
 from api.db import utcnow
+from api.deps import SessionDep
 from api.figures import charts, export, labels
 from api.figures import service as figures_service
 from api.figures.service import Figures
@@ -87,7 +87,7 @@ def _read_form(session: Session, user: ConsoleUser, organisation: str, debut: st
         form.errors["fin"] = end_error
     if form.errors:
         return form
-    today = utcnow().astimezone(ZoneInfo(chosen.time_zone)).date()
+    today = utcnow().astimezone(chosen.zone).date()
     start, end = figures_service.resolve_period(start, end, today=today)
     problem = figures_service.period_problem(start, end)
     if problem == "start_after_end":
@@ -110,7 +110,7 @@ def _compute(session: Session, form: PeriodForm) -> Figures:
         organisation_id=form.organisation.id,
         start=form.start,
         end=form.end,
-        tz=ZoneInfo(form.organisation.time_zone),
+        tz=form.organisation.zone,
     )
 
 

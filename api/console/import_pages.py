@@ -11,7 +11,6 @@ organisation's import or person is 404, as a missing one.
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import parse_qsl, urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -24,13 +23,14 @@ from api.beneficiaries import csv_file, csv_import
 from api.beneficiaries.followup import followup_statuses
 from api.beneficiaries.models import Beneficiary, BeneficiaryImport
 from api.console import labels, views
-from api.console.rendering import SessionDep, harden, page
+from api.console.rendering import harden, page
 from api.console.session import ConsoleUser, CurrentConsoleUser, PageError, not_found
 from api.db import utcnow
+from api.deps import SessionDep
 from api.errors import NotFound
 from api.invitations import bulk
-from api.messaging.text_safety import ascii_int
 from api.organisations.models import Organisation
+from api.text_safety import ascii_int
 
 router = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)
 
@@ -70,7 +70,7 @@ def _when(session: Session, moment, organisation_id: int) -> str:
     if moment is None:
         return ""
     organisation = session.get(Organisation, organisation_id)
-    tz = ZoneInfo(organisation.time_zone) if organisation is not None else views.DEFAULT_TZ
+    tz = organisation.zone if organisation is not None else views.DEFAULT_TZ
     day, hour = format_slot_label(moment, tz)
     year = moment.astimezone(tz).year
     return f"{day}{f' {year}' if year != utcnow().astimezone(tz).year else ''} à {hour}"

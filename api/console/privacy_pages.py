@@ -26,9 +26,10 @@ from api.appointments.models import Appointment
 from api.beneficiaries.models import Beneficiary
 from api.config import get_settings
 from api.console import views
-from api.console.rendering import SessionDep, harden, page
+from api.console.rendering import harden, page
 from api.console.session import ConsoleUser, CurrentConsoleUser, PageError, member_beneficiary
 from api.db import utcnow
+from api.deps import SessionDep
 from api.errors import Conflict
 from api.organisations.models import Organisation
 from api.privacy import erasure
@@ -153,7 +154,7 @@ def _erase_page(
 ) -> Response:
     organisation = session.get(Organisation, beneficiary.organisation_id)
     assert organisation is not None
-    tz = ZoneInfo(organisation.time_zone)
+    tz = organisation.zone
     counts = erasure.footprint(session, beneficiary=beneficiary, now=utcnow()).counts()
     context = {
         "nav": "beneficiaires",
@@ -245,7 +246,7 @@ def erasures(request: Request, session: SessionDep, user: CurrentConsoleUser) ->
         rows.append(
             ErasureRow(
                 record=record,
-                when=when(record.erased_at, ZoneInfo(organisation.time_zone)),
+                when=when(record.erased_at, organisation.zone),
                 organisation=organisation.name,
                 reason=REASONS.get(record.reason, record.reason),
                 by=email or "Traitement automatique",

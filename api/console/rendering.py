@@ -1,22 +1,18 @@
 """What every console page shares: the templates, the security headers, the page helper."""
 
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session
 from starlette.types import Scope
 
 from api.console.headers import harden
 from api.console.session import ConsoleUser
 from api.console.static import DSFR_URL, OWN_URL
-from api.db import get_session
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals.update(dsfr=DSFR_URL, assets=OWN_URL)
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def page(

@@ -1,6 +1,6 @@
 """The professionals' console: server-rendered pages in French, styled with the DSFR.
 
-Every page needs a console session (api/accounts/console.py); forms post the session's CSRF
+Every page needs a console session (api/console/login.py); forms post the session's CSRF
 token. A professional sees only their organisations' people and queue entries: another
 organisation's id is 404, as on the REST API. Reading a carnet writes `carnet.read` to the
 audit log, as `GET /api/beneficiaries/{id}/carnet` does.
@@ -21,7 +21,7 @@ from api.beneficiaries.models import Beneficiary
 from api.carnet import service as carnet_service
 from api.carnet.models import CarnetEntry
 from api.console import labels, views
-from api.console.rendering import SessionDep, harden, page
+from api.console.rendering import harden, page
 from api.console.session import (
     LOGIN_URL,
     ConsoleUser,
@@ -33,12 +33,13 @@ from api.console.session import (
 )
 from api.console.static import mount_static
 from api.db import utcnow
+from api.deps import SessionDep
 from api.handoffs import service as handoff_service
 from api.handoffs.models import HandoffRequest
 from api.messaging import outbox
 from api.messaging.segments import count_segments, to_gsm7
-from api.messaging.text_safety import ascii_int
 from api.organisations.models import Organisation
+from api.text_safety import ascii_int
 
 router = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)
 
@@ -82,7 +83,7 @@ def install_console(app: FastAPI) -> None:
 
 def _time_zone(session: Session, organisation_id: int | None) -> ZoneInfo:
     organisation = session.get(Organisation, organisation_id) if organisation_id else None
-    return ZoneInfo(organisation.time_zone) if organisation is not None else views.DEFAULT_TZ
+    return organisation.zone if organisation is not None else views.DEFAULT_TZ
 
 
 def _audit(session: Session, user: ConsoleUser, action: str, beneficiary: Beneficiary, detail: str) -> None:
@@ -163,7 +164,7 @@ def _carnet_page(
     _audit(session, user, "carnet.read", beneficiary, "console")
     organisation = session.get(Organisation, beneficiary.organisation_id)
     assert organisation is not None
-    tz = ZoneInfo(organisation.time_zone)
+    tz = organisation.zone
     status = followup_status(session, beneficiary_id=beneficiary.id, now=utcnow())
     waiting = session.scalar(
         select(HandoffRequest)

@@ -1,4 +1,4 @@
-"""Who is using the console: the session cookie opened by api/accounts/console.py.
+"""Who is using the console: the session cookie opened by api/console/login.py.
 
 Pages need a live session, used within SPIE_CONSOLE_IDLE_MINUTES (otherwise 303 to the login
 page); forms post the session's own
@@ -14,11 +14,12 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from api.accounts import service as accounts_service
-from api.accounts.console import SESSION_COOKIE
 from api.auth import Principal
 from api.beneficiaries.models import Beneficiary
 from api.config import get_settings
-from api.db import get_session, utcnow
+from api.console.login import SESSION_COOKIE
+from api.db import utcnow
+from api.deps import SessionDep
 
 LOGIN_URL = "/console/login"
 
@@ -71,7 +72,7 @@ class ConsoleUser:
 
 
 def console_user(
-    request: Request, session: Annotated[Session, Depends(get_session, scope="function")]
+    request: Request, session: SessionDep
 ) -> ConsoleUser:
     """FastAPI dependency: the logged-in professional, or LoginRequired."""
     secret = request.cookies.get(SESSION_COOKIE)

@@ -382,7 +382,7 @@ def list_queue(session: Session, *, user: Principal, view: str, limit: int = 200
     )
     rows = []
     for request, beneficiary, organisation in found:
-        tz = ZoneInfo(organisation.time_zone) if organisation is not None else DEFAULT_TZ
+        tz = organisation.zone if organisation is not None else DEFAULT_TZ
         state_label, state_badge = labels.HANDOFF_STATES.get(request.state, (request.state, ""))
         rows.append(
             QueueRow(

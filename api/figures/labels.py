@@ -2,13 +2,9 @@
 
 from datetime import date
 
+from api.calendar_words import MONTHS, WEEKDAYS
 from api.console.labels import BARRIER_GROUPS
 
-WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
 NONE = "—"  # a rate with nothing to divide, a median of nothing
 UNSPECIFIED_GROUP = "Non précisé"
 

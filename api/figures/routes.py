@@ -8,14 +8,14 @@ them writes nothing to the audit log.
 
 from datetime import date
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from api.auth import CurrentUser
-from api.db import get_session, utcnow
+from api.db import utcnow
+from api.deps import SessionDep
 from api.errors import Invalid, NotFound
 from api.figures import export
 from api.figures import service as figures_service
@@ -23,7 +23,6 @@ from api.figures.schemas import FiguresRead
 from api.organisations.models import Organisation
 
 router = APIRouter(prefix="/api", tags=["figures"])
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 START = Query(description="first local date of the period (YYYY-MM-DD); default: 29 days before `end`")
 END = Query(description="last local date of the period, included (YYYY-MM-DD); default: today")
 PROBLEMS = {
@@ -39,7 +38,7 @@ def _figures(
     organisation = session.get(Organisation, organisation_id)
     if organisation is None:
         raise NotFound("organisation")
-    tz = ZoneInfo(organisation.time_zone)
+    tz = organisation.zone
     start, end = figures_service.resolve_period(start, end, today=utcnow().astimezone(tz).date())
     problem = figures_service.period_problem(start, end)
     if problem:

@@ -1,7 +1,6 @@
 """When a professional will call: two working days, in the organisation's own calendar."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from api.agenda.slot_choice import format_slot_label
 from api.organisations.models import Organisation
@@ -12,7 +11,7 @@ CALL_WITHIN_WORKING_DAYS = 2
 
 def expected_call_label(organisation: Organisation, now: datetime) -> str:
     """'d'ici mardi 1er décembre'."""
-    tz = ZoneInfo(organisation.time_zone)
+    tz = organisation.zone
     day = now.astimezone(tz)
     remaining = CALL_WITHIN_WORKING_DAYS
     while remaining:

@@ -1,6 +1,5 @@
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -77,7 +76,7 @@ def reoffer_after_revocation(session: Session, *, appointment: Appointment, now:
     """The service cancelled: tell the person and offer new slots at once."""
     beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=appointment.beneficiary_id)
     organisation = organisation_service.get_organisation(session, organisation_id=beneficiary.organisation_id)
-    date_label, time_label = format_slot_label(appointment.slot.start, ZoneInfo(organisation.time_zone))
+    date_label, time_label = format_slot_label(appointment.slot.start, organisation.zone)
     if beneficiary.opted_out:
         return
     slot: Slot = appointment.slot
@@ -136,7 +135,7 @@ def reoffer(session: Session, *, invitation: Invitation, slots: Sequence[Slot]) 
 
 
 def _options(slots: list[Slot], organisation: Organisation) -> str:
-    return options_text([slot.start for slot in slots], ZoneInfo(organisation.time_zone))
+    return options_text([slot.start for slot in slots], organisation.zone)
 
 
 def _open(

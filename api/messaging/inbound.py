@@ -7,7 +7,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from api.db import utcnow
 from api.messaging.models import InboundMessage
-from api.messaging.text_safety import clean_field, clean_inbound_text
+from api.text_safety import clean_field, clean_inbound_text
 
 # The error kept on a message whose handling failed (the end of a traceback is enough).
 MAX_ERROR_CHARS = 2000
@@ -29,7 +29,7 @@ def record_inbound(
 ) -> tuple[InboundMessage, bool]:
     """Store a message; returns (message, created). A replayed MessageSid creates nothing.
 
-    The body is stored as api/messaging/text_safety.py cleans it (no NUL, no lone surrogate,
+    The body is stored as api/text_safety.py cleans it (no NUL, no lone surrogate,
     no bidi mark, bounded length): everything downstream reads that same text.
     """
     message_sid = clean_field(message_sid, max_chars=64)

@@ -3,17 +3,15 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy.orm import Session
 
 from api.auth import CurrentUser, current_user
-from api.db import get_session
+from api.deps import SessionDep
 from api.errors import Invalid
 from api.offers import importer, matching, ownership
 from api.offers.schemas import ImportReport, OffersImport, ServiceRead
 
 # A shared catalogue: any authenticated user reads it; the operator imports it, admins their own source.
 router = APIRouter(prefix="/api/offers", tags=["offers"], dependencies=[Depends(current_user)])
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 @router.post("/import", response_model=ImportReport)

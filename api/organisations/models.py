@@ -1,4 +1,5 @@
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -31,3 +32,8 @@ class Organisation(Base):
     skip_public_holidays: Mapped[bool] = mapped_column(Boolean, default=True)
     # A short optional questionnaire by SMS after a first booking (issue 4).
     questionnaire_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The organisation's time zone: its agenda, sending hours and labels are in it."""
+        return ZoneInfo(self.time_zone)

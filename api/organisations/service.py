@@ -48,7 +48,3 @@ def get_organisation(session: Session, *, organisation_id: int) -> Organisation:
 def list_organisations(session: Session) -> list[Organisation]:
     """Every organisation."""
     return list(session.scalars(select(Organisation).order_by(Organisation.id)))
-
-
-def time_zone_of(organisation: Organisation) -> ZoneInfo:
-    return ZoneInfo(organisation.time_zone)

@@ -8,7 +8,6 @@ record was consulted (not by whom: professionals' identities are theirs).
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,7 +37,7 @@ def export_person(
     now = now or utcnow()
     organisation = session.get(Organisation, beneficiary.organisation_id)
     assert organisation is not None
-    tz = ZoneInfo(organisation.time_zone)
+    tz = organisation.zone
 
     def at(moment: datetime | None) -> str | None:
         return moment.astimezone(tz).isoformat() if moment is not None else None

@@ -7,15 +7,15 @@ person's id no longer means anything. Another organisation's person: 404, as eve
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query
+from fastapi import APIRouter, BackgroundTasks, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from api.accounts import service as accounts_service
 from api.auth import CurrentUser
 from api.config import get_settings
-from api.db import get_session, utcnow
+from api.db import utcnow
+from api.deps import SessionDep
 from api.errors import AppError
 from api.privacy.erasure import erase_person
 from api.privacy.export import export_person
@@ -25,7 +25,6 @@ from api.privacy.schemas import ErasureRead
 from api.routes import member_beneficiary
 
 router = APIRouter(prefix="/api", tags=["privacy"])
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def export_filename(beneficiary_id: int) -> str:

@@ -25,8 +25,8 @@ from api.beneficiaries.models import Beneficiary
 from api.carnet import service as carnet_service
 from api.carnet.models import CarnetEntry
 from api.messaging import texts
-from api.messaging.text_safety import ascii_digits
 from api.organisations.models import Organisation
+from api.text_safety import ascii_digits
 
 PREFIX = "questionnaire:"
 STEPS = ("transport", "childcare", "note")
@@ -91,7 +91,7 @@ class Outcome:
 
 
 def _fold(text: str) -> str:
-    # "٢" and "２" are 2 as "2" is (api/messaging/text_safety.py), then ASCII only.
+    # "٢" and "２" are 2 as "2" is (api/text_safety.py), then ASCII only.
     without_accents = unicodedata.normalize("NFKD", ascii_digits(text)).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9?' ]+", " ", without_accents.lower()).strip()
 

@@ -1,7 +1,6 @@
 """An organisation's messaging policy: its sending window and when things are due."""
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from api.organisations.models import Organisation
 from api.scheduling.sending_hours import SendingWindow, next_allowed
@@ -26,13 +25,13 @@ def next_sending_time(organisation: Organisation, at: datetime) -> datetime:
     return next_allowed(
         at,
         window=window_of(organisation),
-        tz=ZoneInfo(organisation.time_zone),
+        tz=organisation.zone,
         departement_code=organisation.departement_code,
     )
 
 
 def local_time_on(organisation: Organisation, day_of: datetime, *, days_before: int, hour: int) -> datetime:
     """`hour`:00 local time, `days_before` days before the local date of `day_of`."""
-    tz = ZoneInfo(organisation.time_zone)
+    tz = organisation.zone
     day = day_of.astimezone(tz).date() - timedelta(days=days_before)
     return datetime.combine(day, time(hour), tzinfo=tz)

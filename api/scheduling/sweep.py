@@ -191,7 +191,7 @@ def decide(
     beneficiary = session.get(Beneficiary, row.beneficiary_id)
     organisation = session.get(Organisation, row.organisation_id)
     assert beneficiary is not None and organisation is not None
-    tz = ZoneInfo(organisation.time_zone)
+    tz = organisation.zone
 
     if row.kind == "invitation_expiry":
         _expire_invitation(session, row, beneficiary)

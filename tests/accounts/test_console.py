@@ -8,9 +8,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.accounts import console, throttle
 from api.accounts import service as accounts_service
+from api.accounts import throttle
 from api.accounts.models import ConsoleSession, LoginThrottle
+from api.console import login as console
 from tests.accounts.factories import PASSWORD
 
 

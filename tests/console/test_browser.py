@@ -107,7 +107,7 @@ class Console:
 
     def _console(self, message) -> None:
         url = message.location.get("url", "")
-        # The login page (api/accounts/templates) has no icon yet: the browser asks /favicon.ico.
+        # The login page (api/console/templates/login.html) has no icon yet: the browser asks /favicon.ico.
         if message.type == "error" and not url.endswith("/favicon.ico"):
             self.problems.append(f"console: {message.text} ({url}, page {self.page.url})")
 

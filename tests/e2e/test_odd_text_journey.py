@@ -7,7 +7,7 @@ NUL byte was an HTTP 500 from the gateway, the message lost.
 import socket
 from urllib.parse import urlsplit
 
-from api.messaging.text_safety import clean_inbound_text
+from api.text_safety import clean_inbound_text
 from tests.e2e.conftest import Agenda
 from tests.e2e.system import System, wait_for
 

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import hsts
-from api.accounts import console
 from api.accounts.models import ConsoleSession
 from api.config import Settings, get_settings
+from api.console import login as console
 from api.main import app as api_app
 from bot.main import create_app as create_gateway
 from tests.accounts.factories import PASSWORD

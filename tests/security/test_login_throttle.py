@@ -13,8 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from api.accounts import console, throttle
+from api.accounts import throttle
 from api.accounts.models import ApiToken, ConsoleSession, LoginThrottle, User
+from api.console import login as console
 from api.db import session_scope
 from api.main import app
 from tests.accounts.factories import PASSWORD, make_account

@@ -21,7 +21,7 @@ from api.db import session_scope
 from api.handoffs.models import HandoffRequest
 from api.messaging import texts
 from api.messaging.models import InboundMessage, OutboxMessage
-from api.messaging.text_safety import (
+from api.text_safety import (
     MAX_TEXT_CHARS,
     ascii_digits,
     ascii_int,

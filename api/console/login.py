@@ -13,7 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
@@ -23,20 +23,19 @@ from api.accounts.models import ConsoleSession, User
 from api.config import get_settings
 from api.console.headers import harden
 from api.console.static import DSFR_URL, OWN_URL
-from api.db import get_session, utcnow
+from api.db import utcnow
+from api.deps import SessionDep
 
 SESSION_COOKIE = "spie_session"
 CSRF_COOKIE = "spie_csrf"
 COOKIE_PATH = "/console"
 LOGIN_CSRF_MAX_AGE = 2 * 3600
-CONSOLE_TEMPLATES = Path(__file__).resolve().parents[1] / "console" / "templates"
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)
-# The console's base.html (DSFR header and footer) frames these pages too.
-templates = Jinja2Templates(directory=[Path(__file__).parent / "templates", CONSOLE_TEMPLATES])
+# Not api/console/rendering.py's: that one needs the console session, which needs this module.
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.globals.update(dsfr=DSFR_URL, assets=OWN_URL)
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def cookies_secure() -> bool:
