@@ -15,13 +15,13 @@ from api.agenda import service as agenda_service
 from api.agenda.models import Motif, Place, Slot
 from api.agenda.schemas import MotifCreate, MotifRead, PlaceCreate, PlaceRead, SlotCreate, SlotRead
 from api.appointments import service as appointment_service
+from api.appointments.followup import followup_statuses
 from api.appointments.models import Appointment
 from api.appointments.schemas import AppointmentRead, AppointmentStatusUpdate
 from api.auth import CurrentUser, Principal
 from api.barriers import service as barrier_service
 from api.barriers.schemas import BarrierRead
 from api.beneficiaries import service as beneficiary_service
-from api.beneficiaries.followup import followup_statuses
 from api.beneficiaries.models import Beneficiary
 from api.beneficiaries.schemas import BeneficiaryCreate, BeneficiaryRead
 from api.carnet import service as carnet_service

@@ -9,7 +9,7 @@ rebuilt by the migrations). It inserts one organisation with `count` people: hal
 invited, a quarter with an appointment (half past and marked seen). Then it times, best of 3:
 - the statuses of 1,000 people one person at a time (what the list did before: 2 queries a
   person), and that time scaled to everyone;
-- the statuses of everyone in bulk (api/beneficiaries/followup.py followup_statuses);
+- the statuses of everyone in bulk (api/appointments/followup.py followup_statuses);
 - the list page's data (api/console/views.py list_beneficiaries), unfiltered and filtered on
   a status (a filter on status needs everyone's status).
 Target: the filtered list under 1 s for 10,000 people (PASS/MISS).
@@ -41,8 +41,8 @@ import api.models  # noqa: E402, F401  (registers every table)
 from alembic import command  # noqa: E402
 from alembic.config import Config  # noqa: E402
 from api.agenda.models import Motif, Place, Slot  # noqa: E402
+from api.appointments.followup import followup_status, followup_statuses  # noqa: E402
 from api.appointments.models import Appointment  # noqa: E402
-from api.beneficiaries.followup import followup_status, followup_statuses  # noqa: E402
 from api.beneficiaries.models import Beneficiary  # noqa: E402
 from api.console.views import list_beneficiaries  # noqa: E402
 from api.db import get_engine  # noqa: E402

@@ -36,7 +36,7 @@ from api.config import get_settings
 from api.errors import Invalid, NotFound
 from api.invitations.models import Invitation
 from api.organisations.models import Organisation
-from api.scheduling.sending_hours import local_day_is_holiday
+from api.public_holidays import local_day_is_holiday
 
 # Key of the PostgreSQL advisory locks that keep two generators from creating the same slot.
 _LOCK_SPACE = 0x5107

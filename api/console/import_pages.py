@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from api.agenda.models import Motif, Place
 from api.agenda.slot_choice import format_slot_label
+from api.appointments.followup import followup_statuses
 from api.beneficiaries import csv_file, csv_import
-from api.beneficiaries.followup import followup_statuses
 from api.beneficiaries.models import Beneficiary, BeneficiaryImport
 from api.console import labels, views
 from api.console.rendering import harden, page

@@ -1,6 +1,6 @@
 """The console's French words for the codes the rest of the application stores."""
 
-# RDV-Insertion's follow-up statuses (api/beneficiaries/followup.py), and a DSFR badge colour.
+# RDV-Insertion's follow-up statuses (api/appointments/followup.py), and a DSFR badge colour.
 FOLLOWUP_STATUSES: dict[str, tuple[str, str]] = {
     "not_invited": ("Non invité", ""),
     "invitation_pending": ("Invitation en attente", "fr-badge--info"),

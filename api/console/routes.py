@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.accounts import service as accounts_service
-from api.beneficiaries.followup import followup_status
+from api.appointments.followup import followup_status
 from api.beneficiaries.models import Beneficiary
 from api.carnet import service as carnet_service
 from api.carnet.models import CarnetEntry

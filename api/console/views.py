@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from api.accounts.models import User
 from api.agenda.models import Slot
 from api.agenda.slot_choice import format_slot_label
+from api.appointments.followup import followup_statuses
 from api.auth import Principal
-from api.beneficiaries.followup import followup_statuses
 from api.beneficiaries.models import Beneficiary
 from api.carnet import service as carnet_service
 from api.carnet.models import CarnetEntry
@@ -136,7 +136,7 @@ def list_beneficiaries(
     if needs_human:
         query = query.where(needs_human_clause())
     found = list(session.scalars(query))
-    # The follow-up status is derived (api/beneficiaries/followup.py), then filtered; only the
+    # The follow-up status is derived (api/appointments/followup.py), then filtered; only the
     # page shown is loaded whole.
     statuses = followup_statuses(session, beneficiary_ids=found, now=now)
     matching = [

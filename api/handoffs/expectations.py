@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from api.agenda.slot_choice import format_slot_label
 from api.organisations.models import Organisation
-from api.scheduling.sending_hours import local_day_is_holiday
+from api.public_holidays import local_day_is_holiday
 
 CALL_WITHIN_WORKING_DAYS = 2
 

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from api.accounts.models import AuditLog
 from api.agenda.models import Motif, Place, Slot
+from api.appointments.followup import followup_status
 from api.appointments.models import Appointment
-from api.beneficiaries.followup import followup_status
 from api.beneficiaries.models import Beneficiary
 from api.carnet.models import CarnetEntry
 from api.config import get_settings

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from api.appointments import service as appointment_service
-from api.beneficiaries.followup import followup_statuses
+from api.appointments.followup import followup_statuses
 from api.db import utcnow
 from api.invitations import service as invitation_service
 from tests.api import factories as f

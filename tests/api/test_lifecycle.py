@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from api.agenda.models import Slot
 from api.appointments import service as appointment_service
+from api.appointments.followup import followup_status
 from api.appointments.models import Appointment
-from api.beneficiaries.followup import followup_status
 from api.botapi import service as bot_service
 from api.botapi.appointment_reply import appointment_reply
 from api.handoffs.models import HandoffRequest

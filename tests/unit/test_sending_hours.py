@@ -8,13 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from api.scheduling.sending_hours import (
-    SendingWindow,
-    is_allowed,
-    local_day_is_holiday,
-    next_allowed,
-    public_holidays_for,
-)
+from api.public_holidays import local_day_is_holiday, public_holidays_for
+from api.scheduling.sending_hours import SendingWindow, is_allowed, next_allowed
 
 PARIS = ZoneInfo("Europe/Paris")
 REUNION = ZoneInfo("Indian/Reunion")
