@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from eval.conversation_set import CLASSES, CONTEXTS, load_set
+from eval.conversation_set import CLASSES, CONTEXTS, DEV_SET_PATH, load_set
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,6 +39,15 @@ def test_no_held_out_text_is_in_the_training_data_or_the_nlu_test_set() -> None:
     assert len(known) > 100  # the parser found the examples
     leaked = [item["text"] for item in load_set() if normalise(item["text"]) in known]
     assert not leaked, f"held-out texts found in data/ or tests/nlu/test_set.yml: {leaked}"
+
+
+def test_the_development_set_shares_no_text_with_the_held_out_set_or_the_training_data() -> None:
+    held_out = {normalise(item["text"]) for item in load_set()}
+    known = training_texts()
+    dev = [normalise(item["text"]) for item in load_set(DEV_SET_PATH)]
+    assert len(dev) >= 200
+    assert not [text for text in dev if text in held_out or text in known]
+    assert len(dev) == len(set(dev))
 
 
 def test_no_text_appears_twice_in_the_set() -> None:
