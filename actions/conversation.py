@@ -63,8 +63,12 @@ class ActionAffirmOrAsk(DialogueAction):
             if intent == "thanks" and await reply_about_appointment(dispatcher, tracker, "acknowledge"):
                 return []
             state = await api_client.call(api_client.state, caller(tracker))
-            # "deux merci", "ok pour le 1": a choice said with thanks or a yes
-            if _pending_options(state) and await answered_as_slot_choice(dispatcher, tracker):
+            # "deux merci", "ok pour le 1": a choice said with thanks or a yes (not "bonjour")
+            if (
+                intent in ("thanks", "affirm")
+                and _pending_options(state)
+                and await answered_as_slot_choice(dispatcher, tracker)
+            ):
                 return []
         except (ApiUnavailable, UnknownBeneficiary):
             utter_technical_problem(dispatcher)

@@ -67,6 +67,7 @@ import httpx  # noqa: E402
 from sqlalchemy import create_engine  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+import api.models  # noqa: E402,F401 (every table: inserts resolve their foreign keys)
 from api.botapi import voucher  # noqa: E402
 from api.messaging.models import InboundMessage  # noqa: E402
 from tests.e2e.conftest import Agenda  # noqa: E402
@@ -81,7 +82,7 @@ PG_BENCH_URL = os.environ.get("SPIE_BENCH_DATABASE_URL", f"{PG_SERVER_URL}/bench
 # (wording of domain.yml; a wrong prefix means the two paths did not do the same work).
 CONVERSATION: list[tuple[str, str]] = [
     ("bonjour", "Pour choisir votre rendez-vous"),  # greet -> state -> the options again
-    ("c'est ou ?", "Pour choisir votre rendez-vous"),  # ask_appointment_info -> state
+    ("c'est ou ?", "Le rendez-vous a lieu à"),  # ask_appointment_info -> state: the offer's place
     ("autre date", "D'autres créneaux"),  # other_slots -> more-slots
     ("le 2", "Votre rendez-vous est confirmé"),  # choose_slot -> slot-choice books
     ("merci", "Avec plaisir"),  # thanks -> state
