@@ -196,8 +196,11 @@ def barrier(session: Session, *, beneficiary_id: int, group: str, text: str, now
     beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=beneficiary_id)
     organisation = organisation_service.get_organisation(session, organisation_id=beneficiary.organisation_id)
     booking = None
-    choosing = state(session, beneficiary_id=beneficiary_id, now=now).invitation_pending
-    if choosing and opens_with_option_number(text):
+    # the cheap test first: most barrier messages name no option, and state() queries
+    if (
+        opens_with_option_number(text)
+        and state(session, beneficiary_id=beneficiary_id, now=now).invitation_pending
+    ):
         choice = choose_slot(session, beneficiary_id=beneficiary_id, text=text, now=now)
         booking = choice if choice.outcome in ("booked", "moved") else None
     result = record_barrier(

@@ -98,7 +98,7 @@ def test_immersion_question_goes_to_a_professional(system: System, agenda: Agend
     assert queued[0]["reason"] == "immersion"
 
 
-def test_questionnaire_after_booking_fills_the_carnet(system: System) -> None:
+def booked_with_questionnaire(system: System) -> dict:
     agenda = Agenda(system, questionnaire=True)
     person = agenda.person(code_insee=VALENCE)
     agenda.invite(person)
@@ -106,6 +106,11 @@ def test_questionnaire_after_booking_fills_the_carnet(system: System) -> None:
     system.text(person["phone"], "le 1")
     confirmation, question = (m["Body"] for m in system.wait_replies(person["phone"], 3)[1:])
     assert ADDRESS in confirmation and "comment viendrez-vous" in question
+    return person
+
+
+def test_questionnaire_after_booking_fills_the_carnet(system: System) -> None:
+    person = booked_with_questionnaire(system)
     system.text(person["phone"], "4")
     offers, childcare = (m["Body"] for m in system.wait_replies(person["phone"], 5)[3:])
     assert "- " in offers and "garder un enfant" in childcare
@@ -117,16 +122,6 @@ def test_questionnaire_after_booking_fills_the_carnet(system: System) -> None:
     assert groups == [("mobilite", "questionnaire"), ("garde_enfants", "questionnaire")]
     notes = [e["body"] for e in carnet(system, person) if e["kind"] == "questionnaire_note"]
     assert notes == ["je parle mal francais"]
-
-
-def booked_with_questionnaire(system: System) -> dict:
-    agenda = Agenda(system, questionnaire=True)
-    person = agenda.person(code_insee=VALENCE)
-    agenda.invite(person)
-    system.wait_replies(person["phone"], 1)
-    system.text(person["phone"], "le 1")
-    assert "comment viendrez-vous" in system.wait_replies(person["phone"], 3)[2]["Body"]
-    return person
 
 
 def test_questionnaire_hears_a_negation_as_no_transport(system: System) -> None:
