@@ -4,14 +4,19 @@ APP_PY := .venv/bin/python
 RASA := .venv-rasa/bin/rasa
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres faults setup lock model migrate demo validate lint clean \
+.PHONY: run test test-actions test-sqlite test-postgres faults setup lock model migrate demo validate lint clean \
 	eval-conversation bench bench-slot-choice bench-conversations bench-reminders bench-console bench-figures
 
 run: setup model migrate demo node_modules/.installed
 	@echo "Simulator: http://127.0.0.1:8001/simulateur   API docs: http://127.0.0.1:8000/docs"
 	.venv/bin/honcho start -f Procfile
 
-test: setup model validate lint test-sqlite test-postgres
+test: setup model validate lint test-actions test-sqlite test-postgres
+
+# The custom actions alone, in the Rasa environment, against a fake of our internal API
+# (tests/actions/pytest.ini keeps tests/conftest.py, the app's database, out of this run).
+test-actions: .venv-rasa/.installed
+	.venv-rasa/bin/python -m pytest -q tests/actions
 
 test-sqlite: node_modules/.installed /usr/bin/chromium
 	$(APP_PY) -m pytest -q

@@ -29,6 +29,8 @@ from api.db import get_engine, get_session  # noqa: E402
 from api.main import app  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+# The actions' unit tests need rasa_sdk (.venv-rasa, Python 3.10): `make test-actions` runs them.
+collect_ignore = ["actions"]
 
 
 def _reset_schema() -> None:
