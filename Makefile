@@ -76,6 +76,8 @@ demo: migrate
 lint: setup
 	.venv/bin/ruff check api bot actions rasa_channels tests benchmarks scripts eval
 	.venv/bin/lint-imports --no-cache
+	.venv/bin/mypy api bot
+	.venv/bin/mypy --python-executable .venv-rasa/bin/python --python-version 3.10 actions rasa_channels tests/actions
 
 # The held-out conversation set (issue 12) through the real processes: per-class accuracy and
 # a confusion table (docs/evaluation.md). EVAL_ARGS="--db postgresql" or "--limit 40".

@@ -41,13 +41,13 @@ BARRIER_GROUPS = {
 }
 
 
-def barrier_messages(answer: dict[str, Any]) -> list[dict[str, str]]:
+def barrier_messages(answer: dict[str, Any]) -> list[dict[str, Any]]:
     """The responses (with their values) for a barrier answer; ApiUnavailable if unusable.
 
     Everything is checked before anything is uttered, so the person never gets half an
     answer followed by the technical-problem message.
     """
-    messages: list[dict[str, str]] = []
+    messages: list[dict[str, Any]] = []
     booking = answer.get("booking")
     if isinstance(booking, dict):
         # "le 1, et j'ai pas de voiture": the booking first (its follow-up comes as resume_text)

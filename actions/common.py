@@ -69,7 +69,8 @@ def utter_options(dispatcher: CollectingDispatcher, response: str, options_text:
 
 def utter_appointment(dispatcher: CollectingDispatcher, response: str, answer: dict[str, Any]) -> bool:
     """Utter a response about the appointment of an API answer; False if there is none."""
-    fields = appointment_fields(answer)
+    # Any: utter_message types some keywords (json_message, buttons) as other than str
+    fields: dict[str, Any] | None = appointment_fields(answer)
     if fields is None:
         logger.warning("API answer without the expected appointment: %s", answer)
         return False

@@ -51,7 +51,8 @@ async def answered_by_questionnaire(dispatcher: CollectingDispatcher, tracker: T
 class DialogueAction(Action, metaclass=ABCMeta):
     """An action of ours: the waiting questionnaire question first, then `act`."""
 
-    async def run(
+    # rasa_sdk types the domain as its DomainDict; our actions take it as a plain dict
+    async def run(  # type: ignore[override]
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         if await answered_by_questionnaire(dispatcher, tracker):

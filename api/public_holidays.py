@@ -15,6 +15,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 import holidays
+from holidays.countries import France
 
 # Département code (INSEE) -> subdivision code of holidays.France. Anything else is plain France.
 _SUBDIVISION_BY_DEPARTEMENT: dict[str, str] = {
@@ -36,13 +37,13 @@ def _subdivision_for(departement_code: str) -> str | None:
 @lru_cache(maxsize=64)
 def _holidays(subdivision: str | None, years: tuple[int, ...] | None) -> holidays.HolidayBase:
     if years is None:
-        return holidays.France(subdiv=subdivision, expand=True)
-    return holidays.France(subdiv=subdivision, years=years, expand=False)
+        return France(subdiv=subdivision, expand=True)
+    return France(subdiv=subdivision, years=years, expand=False)
 
 
 @lru_cache(maxsize=512)
 def _holiday_dates(subdivision: str | None, year: int) -> frozenset[date]:
-    return frozenset(holidays.France(subdiv=subdivision, years=year, expand=False).keys())
+    return frozenset(France(subdiv=subdivision, years=year, expand=False).keys())
 
 
 def public_holidays_for(
@@ -53,6 +54,7 @@ def public_holidays_for(
     Without ``years`` the calendar expands lazily to whatever year is looked up. The returned
     object is shared between callers: read it, do not modify it.
     """
+    key: tuple[int, ...] | None
     if years is None:
         key = None
     elif isinstance(years, int):

@@ -94,7 +94,10 @@ class InboundProcessor:
                     if inbound_id is None:
                         await asyncio.to_thread(self._release_lease, from_phone)
                         # Stored while we released (here or at another gateway): go on.
-                        if from_phone in self._more_for or await asyncio.to_thread(self._next_id, from_phone):
+                        if (
+                            from_phone in self._more_for
+                            or await asyncio.to_thread(self._next_id, from_phone) is not None
+                        ):
                             continue
                         return
                     await self._handle(inbound_id)

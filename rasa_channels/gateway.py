@@ -35,7 +35,8 @@ class GatewayInput(RestInput):
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
         body = request.json if isinstance(request.json, dict) else {}
-        claimed = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+        metadata = body.get("metadata")
+        claimed: dict[str, Any] = metadata if isinstance(metadata, dict) else {}
         try:
             voucher = vouchers.verify(self._signing_key, claimed.get("voucher"))
         except vouchers.InvalidVoucher as exc:

@@ -84,13 +84,12 @@ def _latest_appointments(session: Session, beneficiary_ids: list[int]) -> dict[i
 
 
 def _status(invitation: Row | None, appointment: Row | None, now: datetime) -> str:
-    invitation_is_newer = invitation is not None and (
-        appointment is None or invitation.created_at > appointment.created_at
-    )
-    if invitation_is_newer and invitation.status == "pending" and invitation.expires_at > now:
-        return "invitation_pending"
-    if invitation_is_newer and invitation.status in ("pending", "expired"):
-        return "invitation_expired"
+    if invitation is not None and (appointment is None or invitation.created_at > appointment.created_at):
+        # the invitation is newer
+        if invitation.status == "pending" and invitation.expires_at > now:
+            return "invitation_pending"
+        if invitation.status in ("pending", "expired"):
+            return "invitation_expired"
     if appointment is None:
         return "not_invited"
     if appointment.status == "unknown":

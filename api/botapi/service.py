@@ -150,7 +150,7 @@ def state(session: Session, *, beneficiary_id: int, now: datetime) -> BotState:
     choosing = invitation is not None and (upcoming is None or invitation.kind == "move")
     options = ""
     places: set[tuple[str, str]] = set()
-    if choosing:
+    if choosing and invitation is not None:
         slots = agenda_service.slots_in_order(session, invitation.offered_slot_ids)
         options = options_text([slot.start for slot in slots], tz)
         places = {(slot.place.name, slot.place.address) for slot in slots}

@@ -178,7 +178,9 @@ def plage_rows(session: Session, *, organisation_id: int, today: date, now: date
 def absence_rows(session: Session, *, organisation_id: int, tz: ZoneInfo, now: datetime) -> list[AbsenceRow]:
     """Absences not over yet, each with the appointments still inside it (to move)."""
     places = dict(
-        session.execute(select(Place.id, Place.name).where(Place.organisation_id == organisation_id)).all()
+        session.execute(select(Place.id, Place.name).where(Place.organisation_id == organisation_id))
+        .tuples()
+        .all()
     )
     rows = []
     for absence in absence_service.list_absences(

@@ -87,7 +87,7 @@ def _note_in_carnet(
 
 def visible_to(user: Principal) -> ColumnElement[bool]:
     """The entries a user may see: their organisations', and unknown numbers' for the operator."""
-    scope = HandoffRequest.organisation_id.in_(user.organisation_ids)
+    scope: ColumnElement[bool] = HandoffRequest.organisation_id.in_(user.organisation_ids)
     if user.is_superadmin:
         scope = or_(scope, HandoffRequest.organisation_id.is_(None))
     return scope

@@ -201,7 +201,7 @@ def _valid_rows(report: ImportReport, kind: Kind, rows: list[dict]) -> list[tupl
 
 def _column_values(row: Row, fields: tuple[str, ...]) -> dict[str, Any]:
     """Column values of a valid row: dates parsed, zone codes upper-cased, absent fields None."""
-    values = {name: row.get(name) for name in fields}
+    values: dict[str, Any] = {name: row.get(name) for name in fields}
     values["date_maj"] = date.fromisoformat(row["date_maj"])
     for name in ("latitude", "longitude", "volume_horaire_hebdomadaire"):
         if values.get(name) is not None:
@@ -301,7 +301,7 @@ def rows_from_csv(text: str, *, kind: Kind) -> list[dict]:
                 continue
             cell = cell.strip()
             if cell:
-                row[name.strip()] = _convert(cell, types.get(name.strip(), set()))
+                row[name.strip()] = _convert(cell, types.get(name.strip(), frozenset()))
         rows.append(row)
     return rows
 

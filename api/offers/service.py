@@ -1,4 +1,5 @@
 from collections.abc import Iterable
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -8,6 +9,7 @@ from api.offers.models import Service, Structure
 
 Key = tuple[str, str]  # (source, the schema's id)
 _CHUNK = 500
+Offer = TypeVar("Offer", Structure, Service)
 
 
 def get_service(session: Session, *, service_id: int) -> Service:
@@ -36,12 +38,12 @@ def services_by_key(session: Session, *, keys: Iterable[Key]) -> dict[Key, Servi
     return _by_key(session, model=Service, keys=keys)
 
 
-def _by_key(session: Session, *, model: type[Structure] | type[Service], keys: Iterable[Key]) -> dict:
+def _by_key(session: Session, *, model: type[Offer], keys: Iterable[Key]) -> dict[Key, Offer]:
     """Rows of model whose (source, source_id) is among keys, a few queries per source."""
     ids_by_source: dict[str, set[str]] = {}
     for source, source_id in keys:
         ids_by_source.setdefault(source, set()).add(source_id)
-    found: dict[Key, Structure | Service] = {}
+    found: dict[Key, Offer] = {}
     for source, ids in ids_by_source.items():
         ordered = sorted(ids)
         for start in range(0, len(ordered), _CHUNK):

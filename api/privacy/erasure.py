@@ -21,6 +21,7 @@ claimed may still leave (the HTTP call is under way); recording its result then 
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, delete, func, literal, or_, select, update
 from sqlalchemy.orm import Session
@@ -153,7 +154,7 @@ def refuse_if_being_imported(session: Session, *, beneficiary: Beneficiary) -> N
             BeneficiaryImport.content.is_not(None),
         )
     )
-    if any(mentions(content, beneficiary.phone) for content in files):
+    if any(mentions(content, beneficiary.phone) for content in files if content is not None):
         raise Conflict("an import in progress holds this person's number: erase once it has finished")
 
 
@@ -257,7 +258,7 @@ def erase_person(
     return record
 
 
-def _delete(session: Session, model: type, ids: list[int]) -> None:
+def _delete(session: Session, model: type[Any], ids: list[int]) -> None:
     if ids:
         session.execute(delete(model).where(model.id.in_(ids)).execution_options(synchronize_session="fetch"))
 

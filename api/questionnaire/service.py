@@ -16,6 +16,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -86,7 +87,7 @@ class Outcome:
     """What the questionnaire made of a message: `answered` (texts to send), `set_aside` (the
     dialogue answers it as the request it is) or `not_pending`."""
 
-    outcome: str
+    outcome: Literal["answered", "set_aside", "not_pending"]
     texts: list[str] = field(default_factory=list)
 
 
@@ -128,7 +129,7 @@ def current_question(beneficiary: Beneficiary) -> str:
     """The question waiting for an answer, to ask again after another request ("" if none)."""
     if not in_progress(beneficiary):
         return ""
-    return QUESTIONS.get(beneficiary.pending_question.removeprefix(PREFIX), "")
+    return QUESTIONS.get((beneficiary.pending_question or "").removeprefix(PREFIX), "")
 
 
 def take(
@@ -137,7 +138,7 @@ def take(
     """Take a message Rasa understood as `intent` while a question waits for its answer."""
     if not in_progress(beneficiary):
         return Outcome("not_pending")
-    step = beneficiary.pending_question.removeprefix(PREFIX)
+    step = (beneficiary.pending_question or "").removeprefix(PREFIX)
     if step not in STEPS:  # a state written by an older version ("transport:unasked")
         beneficiary.pending_question = None
         return Outcome("not_pending")

@@ -1,6 +1,7 @@
 """Scheduling the messages owed later: relance, invitation expiry, reminders."""
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -81,7 +82,7 @@ def schedule_for_invitation(session: Session, *, invitation: Invitation, organis
         days_before=0,
         hour=organisation.reminder_hour,
     )
-    common = {
+    common: dict[str, Any] = {
         "due_key": invitation_key(invitation),
         "organisation_id": organisation.id,
         "beneficiary_id": invitation.beneficiary_id,

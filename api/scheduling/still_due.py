@@ -80,6 +80,7 @@ def _judge(
 ) -> Withheld | None:
     if scheduled is not None:
         beneficiary = session.get(Beneficiary, scheduled.beneficiary_id)
+        assert beneficiary is not None  # held by the foreign key
         reason = sweep.no_longer_applies(session, scheduled, beneficiary, now)
         if reason == sweep.APPOINTMENT_STARTED:
             return Withheld(reason, tell_a_professional="message_too_late")
@@ -133,7 +134,7 @@ def _record(session: Session, message: OutboxMessage, withheld: Withheld) -> Non
 
 def _scheduled_by_message(session: Session, message_ids: list[int]) -> dict[int, ScheduledMessage]:
     query = select(ScheduledMessage).where(ScheduledMessage.outbox_message_id.in_(message_ids))
-    return {row.outbox_message_id: row for row in session.scalars(query)}
+    return {row.outbox_message_id: row for row in session.scalars(query) if row.outbox_message_id is not None}
 
 
 def _invitations(session: Session, invitation_ids: list[int]) -> dict[int, Invitation]:

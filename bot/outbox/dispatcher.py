@@ -202,7 +202,11 @@ class OutboxDispatcher:
         with session_scope() as session:
             mark_sent(
                 session,
-                [(o.message.id, o.message.token, o.result, o.at) for o in outcomes if o.result is not None],
+                [
+                    (o.message.id, o.message.token, o.result, o.at)
+                    for o in outcomes
+                    if o.result is not None and o.at is not None
+                ],
             )
             for outcome in outcomes:
                 if outcome.error is not None:

@@ -16,6 +16,7 @@ import requests
 import responses
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 BASE_URL = "http://bot-api.test"
 BOT_TOKEN = "test-bot-token"
@@ -29,6 +30,8 @@ APPOINTMENT = {
     "place_name": "Maison France Services",
     "address": "2 rue de la Gare, Tulle",
 }
+# the actions do not read the domain
+DOMAIN = DomainDict(intents=[], entities=[], slots={}, responses={}, actions=[], forms={})
 TECHNICAL_PROBLEM = {"response": "utter_technical_problem", "custom": {"escalate": "api_unavailable"}}
 
 
@@ -120,7 +123,7 @@ def message(
 def run(action: Action, tracker: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Run the action as the action server would: the events it returns and what it uttered."""
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker, {}))
+    events = asyncio.run(action.run(dispatcher, tracker, DOMAIN))
     return events, said(dispatcher)
 
 
