@@ -210,6 +210,7 @@ class InboundProcessor:
                 forward=forward,
                 texts_out=reply.texts,
                 escalations=escalations,
+                opt_out=any(c.get("opt_out") is True for c in reply.custom),
             )
 
     @staticmethod

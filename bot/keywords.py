@@ -31,7 +31,7 @@ _STOP_REINFORCEMENTS = {
     "SVP", "STP", "MERCI", "BIEN", "BCP", "C", "CEST", "EST", "FINI", "ARRETEZ", "ARRETER", "PLUS",
     "DE", "D", "SMS", "MESSAGE", "MESSAGES", "MSG", "LES", "ME", "M", "ENVOYER", "ENVOYEZ", "JE",
     "VEUX", "NE", "N", "RECEVOIR", "PAS", "RIEN", "A", "MOI", "QUESTION", "QUESTIONS", "ECRIRE",
-    "ECRIVEZ", "TOUT", "DU",
+    "ECRIVEZ", "TOUT", "DU", "STOP", "AU", "REVOIR",
 }  # fmt: skip
 
 

@@ -102,8 +102,7 @@ def triage(session: Session, *, inbound: InboundMessage, settings: Settings) -> 
 
     keyword = detect_keyword(inbound.body)
     if keyword is Keyword.STOP:
-        beneficiary_service.set_opted_out(session, beneficiary=beneficiary, opted_out=True)
-        reply(texts.OPTED_OUT, kind="opt_out_confirmation")
+        _opt_out(session, beneficiary=beneficiary, inbound=inbound, channel=inbound.channel)
         outcome = "opted_out"
     elif keyword is Keyword.START:
         beneficiary_service.set_opted_out(session, beneficiary=beneficiary, opted_out=False)
@@ -224,13 +223,36 @@ def _answer_unknown_number(session: Session, inbound: InboundMessage) -> None:
         )
 
 
+def _opt_out(session: Session, *, beneficiary: Beneficiary, inbound: InboundMessage, channel: str) -> None:
+    """STOP, as a keyword or in the person's words: no more messages but this confirmation."""
+    beneficiary_service.set_opted_out(session, beneficiary=beneficiary, opted_out=True)
+    outbox.enqueue(
+        session,
+        beneficiary=beneficiary,
+        body=texts.OPTED_OUT,
+        kind="opt_out_confirmation",
+        channel=channel,
+        in_reply_to_id=inbound.id,
+    )
+
+
 def record_rasa_reply(
-    session: Session, *, forward: ForwardToRasa, texts_out: list[str], escalations: list[str]
+    session: Session,
+    *,
+    forward: ForwardToRasa,
+    texts_out: list[str],
+    escalations: list[str],
+    opt_out: bool = False,
 ) -> None:
-    """Queue Rasa's replies; anything Rasa could not handle goes to a professional."""
+    """Queue Rasa's replies; anything Rasa could not handle goes to a professional. Rasa
+    understood an opt-out in the person's words (opt_out): it is recorded as STOP is."""
     inbound = session.get(InboundMessage, forward.inbound_id)
     beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=forward.beneficiary_id)
     assert inbound is not None
+    if opt_out:
+        _opt_out(session, beneficiary=beneficiary, inbound=inbound, channel=forward.channel)
+        mark_processed(session, message=inbound, outcome="opted_out")
+        return
     for body in texts_out:
         outbox.enqueue(
             session,

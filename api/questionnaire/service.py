@@ -142,6 +142,11 @@ def take(
     if step not in STEPS:  # a state written by an older version ("transport:unasked")
         beneficiary.pending_question = None
         return Outcome("not_pending")
+    if "+" in intent:
+        # two requests at once ("affirm+ask_appointment_info"): both are answered, the
+        # questionnaire is dropped rather than asked again after them
+        beneficiary.pending_question = None
+        return Outcome("set_aside")
     folded = _fold(text)
     group = BARRIER_INTENTS.get(intent)
     if group is not None and group not in ANSWERING_GROUPS.get(step, ()):

@@ -198,7 +198,16 @@ def test_a_barrier_of_another_theme_is_recorded_under_its_theme(session, drome) 
 
 
 @pytest.mark.parametrize(
-    "intent", ["cancel_appointment", "reschedule_appointment", "ask_human", "ask_appointment_info", "thanks"]
+    "intent",
+    [
+        "cancel_appointment",
+        "reschedule_appointment",
+        "ask_human",
+        "ask_appointment_info",
+        "thanks",
+        # two requests at once, even when one of them could answer the question
+        "barrier_mobility+ask_human",
+    ],
 )
 def test_another_request_sets_the_questionnaire_aside(session, drome, intent) -> None:
     org, motif, person = drome

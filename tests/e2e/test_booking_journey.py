@@ -284,3 +284,26 @@ def test_who_is_writing_gets_who_we_are(system: System, agenda: Agenda) -> None:
     # the outbound text is made GSM-7: "Drôme" goes as "Drome"
     assert "Département de la Drome" in body and "CONSEILLER" in body, body
     assert appointments(system, person) == []
+
+
+def test_an_opt_out_in_the_persons_words_stops_every_message(system: System, agenda: Agenda) -> None:
+    """Rasa understands the opt-out; the gateway records it as it records STOP."""
+    person = agenda.person()
+    agenda.invite(person)
+    system.wait_replies(person["phone"], 1)
+
+    system.text(person["phone"], "svp je veux plus recevoir tous ces messages")
+    confirmation = system.wait_replies(person["phone"], 2)[1]
+    assert confirmation["Body"].startswith("Vous ne recevrez plus de SMS"), confirmation["Body"]
+    beneficiary = system.api.get(f"/api/beneficiaries/{person['id']}").raise_for_status().json()
+    assert beneficiary["opted_out"] is True
+
+    # From now on the person's messages are kept, and nothing answers them.
+    system.text(person["phone"], "le 1")
+    wait_for(
+        lambda: [e for e in carnet(system, person) if e["body"] == "le 1"],
+        what="the message after the opt-out in the carnet",
+    )
+    assert appointments(system, person) == []
+    queued = system.api.get("/api/outbox", params={"beneficiary_id": person["id"]}).raise_for_status().json()
+    assert [m["kind"] for m in queued] == ["invitation", "opt_out_confirmation"]

@@ -11,7 +11,7 @@ from bot.signature import is_signed_by_twilio
     [
         "STOP", "stop", "Stop", "STOP SMS", " stop ! ", "Arrêt", "stop sms.", "Stop svp", "STOP merci",
         "stop arretez les sms", "stop je veux plus de messages", "Stop c fini",
-        "stop plus de questions svp", "STOP ne plus m'ecrire du tout",
+        "stop plus de questions svp", "STOP ne plus m'ecrire du tout", "STOP STOP", "Stop, au revoir",
     ],
 )  # fmt: skip
 def test_stop_variants(body: str) -> None:
