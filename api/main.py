@@ -7,9 +7,14 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from api.accounts.demo import demo_accounts_present
+from api.accounts.organisation_routes import router as organisations_router
 from api.accounts.routes import router as accounts_router
 from api.agenda.routes import router as agenda_router
+from api.appointments.routes import router as appointments_router
+from api.barriers.routes import router as barriers_router
 from api.beneficiaries.import_routes import router as imports_router
+from api.beneficiaries.routes import router as beneficiaries_router
+from api.carnet.routes import router as carnet_router
 from api.config import get_settings
 from api.console.login import router as console_router
 from api.console.rendering import too_large_page
@@ -17,12 +22,34 @@ from api.console.routes import install_console
 from api.db import session_scope
 from api.errors import install_error_handler
 from api.figures.routes import router as figures_router
+from api.handoffs.routes import router as handoffs_router
 from api.hsts import StrictTransportSecurity
+from api.invitations.routes import router as invitations_router
+from api.messaging.routes import router as messaging_router
 from api.offers.routes import router as offers_router
 from api.privacy import log_masking
 from api.privacy.routes import router as privacy_router
 from api.request_limits import RequestBodyLimit, api_limits
-from api.routes import router as api_router
+from api.scheduling.routes import router as scheduling_router
+
+# The REST API, one router per domain (each in its domain's package: api/<domain>/routes.py).
+API_ROUTERS = (
+    organisations_router,
+    agenda_router,
+    beneficiaries_router,
+    appointments_router,
+    carnet_router,
+    invitations_router,
+    scheduling_router,
+    barriers_router,
+    handoffs_router,
+    messaging_router,
+    offers_router,
+    imports_router,
+    figures_router,
+    privacy_router,
+    accounts_router,
+)
 
 
 @contextlib.asynccontextmanager
@@ -42,11 +69,8 @@ def create_app() -> FastAPI:
     log_masking.install()  # no phone number in any log line, uvicorn's access log included
     app = FastAPI(title="SPIE assistant API", version="0.1.0", lifespan=lifespan)
     install_error_handler(app)
-    app.include_router(api_router)
-    app.include_router(offers_router)
-    for area in (agenda_router, imports_router, figures_router, privacy_router):
+    for area in API_ROUTERS:
         app.include_router(area)
-    app.include_router(accounts_router)
     app.include_router(console_router)
     install_console(app)  # the console's pages and its DSFR assets (fails to start without them)
     # Bodies over their cap are refused before any parsing: 413, in French on console pages.

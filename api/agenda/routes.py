@@ -1,8 +1,9 @@
-"""REST API of agendas: plages d'ouverture (slot generation), absences, the appointments of a day or week.
+"""REST API of agendas: places, motifs and slots, plages d'ouverture (slot generation), absences, the
+appointments of a day or week.
 
 Access (docs/access.md): reading is for members of the organisation; creating, changing and
-deleting plages and absences is for its admins (403 for an agent). Another organisation's
-plage, absence, place, motif or organisation id is 404, as a missing one.
+deleting places, motifs, slots, plages and absences is for its admins (403 for an agent).
+Another organisation's plage, absence, place, motif or organisation id is 404, as a missing one.
 
 Generation is `POST /api/opening-periods/{id}/generate`, one plage at a time: a plage is what a
 professional creates and changes, and the daily job (bot/scheduler.py) already covers every
@@ -19,17 +20,24 @@ from sqlalchemy.orm import Session
 
 from api.agenda import absences as absence_service
 from api.agenda import day_view, openings
-from api.agenda.models import Absence, OpeningPeriod, Place
+from api.agenda import service as agenda_service
+from api.agenda.models import Absence, Motif, OpeningPeriod, Place, Slot
 from api.agenda.schemas import (
     AbsenceCreate,
     AbsenceCreatedRead,
     AbsenceRead,
     AgendaAppointmentRead,
     GenerationRead,
+    MotifCreate,
+    MotifRead,
     OpeningPeriodChangeRead,
     OpeningPeriodCreate,
     OpeningPeriodRead,
     OpeningPeriodUpdate,
+    PlaceCreate,
+    PlaceRead,
+    SlotCreate,
+    SlotRead,
     WithdrawalRead,
 )
 from api.auth import CurrentUser, Principal
@@ -64,6 +72,58 @@ def _change(session: Session, change: openings.Change) -> OpeningPeriodChangeRea
         slots_created=change.slots_created,
         **_withdrawal(session, change.withdrawal),
     )
+
+
+# --------------------------------------------------------------------------- places, motifs, slots
+
+
+@router.post("/places", response_model=PlaceRead, status_code=201)
+def create_place(body: PlaceCreate, session: SessionDep, user: CurrentUser):
+    user.require_admin(body.organisation_id)
+    return agenda_service.create_place(session, **body.model_dump())
+
+
+@router.get("/places", response_model=list[PlaceRead])
+def list_places(session: SessionDep, user: CurrentUser, organisation_id: int | None = None):
+    organisations = user.listed_organisations(organisation_id)
+    query = select(Place).where(Place.organisation_id.in_(organisations)).order_by(Place.id)
+    return list(session.scalars(query))
+
+
+@router.post("/motifs", response_model=MotifRead, status_code=201)
+def create_motif(body: MotifCreate, session: SessionDep, user: CurrentUser):
+    user.require_admin(body.organisation_id)
+    return agenda_service.create_motif(session, **body.model_dump())
+
+
+@router.get("/motifs", response_model=list[MotifRead])
+def list_motifs(session: SessionDep, user: CurrentUser, organisation_id: int | None = None):
+    organisations = user.listed_organisations(organisation_id)
+    query = select(Motif).where(Motif.organisation_id.in_(organisations)).order_by(Motif.id)
+    return list(session.scalars(query))
+
+
+@router.post("/slots", response_model=SlotRead, status_code=201)
+def create_slot(body: SlotCreate, session: SessionDep, user: CurrentUser):
+    place = session.get(Place, body.place_id)
+    if place is None or not user.is_member(place.organisation_id):
+        raise NotFound("place")
+    user.require_admin(place.organisation_id)
+    # The motif must be of the place's organisation (404 otherwise): checked by the service.
+    return agenda_service.create_slot(session, **body.model_dump())
+
+
+@router.get("/slots", response_model=list[SlotRead])
+def list_slots(session: SessionDep, user: CurrentUser, motif_id: int | None = None, free_only: bool = False):
+    query = select(Slot).where(Slot.organisation_id.in_(user.organisation_ids)).order_by(Slot.start, Slot.id)
+    if motif_id is not None:
+        motif = session.get(Motif, motif_id)
+        if motif is None or not user.is_member(motif.organisation_id):
+            raise NotFound("motif")
+        query = query.where(Slot.motif_id == motif_id)
+    if free_only:
+        query = query.where(Slot.booked_count < Slot.capacity, Slot.start > utcnow())
+    return list(session.scalars(query))
 
 
 # --------------------------------------------------------------------------- plages d'ouverture

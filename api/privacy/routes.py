@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from api.accounts import service as accounts_service
 from api.auth import CurrentUser
+from api.beneficiaries.access import member_beneficiary
 from api.config import get_settings
 from api.db import utcnow
 from api.deps import SessionDep
@@ -22,7 +23,6 @@ from api.privacy.export import export_person
 from api.privacy.models import ErasureRecord
 from api.privacy.rasa_tracker import forget_conversations
 from api.privacy.schemas import ErasureRead
-from api.routes import member_beneficiary
 
 router = APIRouter(prefix="/api", tags=["privacy"])
 
