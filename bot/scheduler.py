@@ -12,8 +12,8 @@ from api.agenda.openings import generate_all
 from api.beneficiaries.csv_import import ImportWatch, resume_imports
 from api.config import get_settings
 from api.db import session_scope, utcnow
+from api.due_messages.sweep import sweep
 from api.privacy import log_masking, retention
-from api.scheduling.sweep import sweep
 from bot.outbox.dispatcher import OutboxDispatcher
 from bot.outbox.senders import make_sender
 

@@ -1,5 +1,6 @@
-"""REST API of appointments, and of the people listed with their follow-up status (read from their
-invitations and appointments, hence here: the URL is /api/beneficiaries all the same)."""
+"""REST API of appointments (a reminder sent now included), and of the people listed with their
+follow-up status (read from their invitations and appointments, hence here: the URL is
+/api/beneficiaries all the same)."""
 
 from fastapi import APIRouter
 from sqlalchemy import select
@@ -17,7 +18,9 @@ from api.beneficiaries.models import Beneficiary
 from api.beneficiaries.schemas import BeneficiaryRead
 from api.db import utcnow
 from api.deps import SessionDep
+from api.errors import Conflict
 from api.invitations import service as invitation_service
+from api.scheduling import service as scheduling_service
 
 router = APIRouter(prefix="/api")
 
@@ -68,3 +71,12 @@ def update_appointment_status(
     if body.status == "revoked":
         invitation_service.reoffer_after_revocation(session, appointment=appointment, now=now)
     return appointment
+
+
+@router.post("/appointments/{appointment_id}/reminders", status_code=202, tags=["appointments"])
+def send_reminder_now(appointment_id: int, session: SessionDep, user: CurrentUser) -> dict[str, str]:
+    appointment = member_appointment(session, user, appointment_id)
+    if appointment.status != "unknown":
+        raise Conflict(f"appointment is {appointment.status}")
+    scheduling_service.schedule_reminder_now(session, appointment=appointment, now=utcnow())
+    return {"status": "scheduled"}

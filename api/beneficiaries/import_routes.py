@@ -1,9 +1,7 @@
-"""REST API of CSV imports of beneficiaries and bulk invitations.
+"""REST API of CSV imports of beneficiaries (bulk invitations: api/invitations/routes.py).
 
-Both are the work of any member of the organisation (agent or admin), as creating and inviting
-one person is. Another organisation's id is 404, as a missing one; in a bulk invitation a single
-id that is not the caller's refuses the whole request with that same 404 (nothing is sent, and
-the answer cannot tell a foreign person from a missing one).
+An import is the work of any member of the organisation (agent or admin), as creating one
+person is. Another organisation's id is 404, as a missing one.
 """
 
 import json
@@ -12,7 +10,6 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, File, Response
 from sqlalchemy.orm import Session
 
-from api.agenda.models import Motif, Place
 from api.auth import CurrentUser, Principal
 from api.beneficiaries import csv_file, csv_import
 from api.beneficiaries.models import BeneficiaryImport
@@ -20,14 +17,9 @@ from api.beneficiaries.schemas import (
     BeneficiaryImportForm,
     BeneficiaryImportRead,
     BeneficiaryImportReport,
-    BulkInvitationCreate,
-    BulkInvitationOutcome,
-    BulkInvitationRead,
 )
-from api.db import utcnow
 from api.deps import SessionDep
 from api.errors import AppError, Invalid, NotFound
-from api.invitations import bulk
 from api.request_limits import mebibytes
 
 router = APIRouter(prefix="/api")
@@ -99,29 +91,3 @@ def list_imports(session: SessionDep, user: CurrentUser, organisation_id: int | 
 def get_import(import_id: int, session: SessionDep, user: CurrentUser):
     """Progress and, row by row, what could not be imported."""
     return _import(session, user, import_id)
-
-
-@router.post("/invitations/bulk", response_model=BulkInvitationRead, tags=["invitations"])
-def invite_selection(body: BulkInvitationCreate, session: SessionDep, user: CurrentUser):
-    """Invite several people to one motif; each result says invited, or skipped and why."""
-    motif = session.get(Motif, body.motif_id)
-    if motif is None or not user.is_member(motif.organisation_id):
-        raise NotFound("motif")
-    place = None
-    if body.place_id is not None:
-        place = session.get(Place, body.place_id)
-        if place is None or place.organisation_id != motif.organisation_id:
-            raise NotFound("place")
-    people = bulk.select_people(session, ids=body.beneficiary_ids, organisation_ids=user.organisation_ids)
-    outcomes = bulk.invite_many(session, beneficiaries=people, motif=motif, place=place, now=utcnow())
-    results = [
-        BulkInvitationOutcome(
-            beneficiary_id=outcome.beneficiary_id,
-            result="invited" if outcome.invited else "skipped",
-            invitation_id=outcome.invitation_id,
-            reason=outcome.reason,
-        )
-        for outcome in outcomes
-    ]
-    invited = sum(1 for outcome in outcomes if outcome.invited)
-    return BulkInvitationRead(invited=invited, skipped=len(outcomes) - invited, results=results)

@@ -1,18 +1,55 @@
-"""Scheduling the messages owed later: relance, invitation expiry, reminders."""
+"""Scheduling the messages owed later: relance, invitation expiry, reminders.
+
+The domains that book, move and invite write here, so this module sits below them: it knows an
+appointment or an invitation only by the few fields it reads (the protocols below). Deciding
+and sending what falls due is api/due_messages/.
+"""
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.appointments.models import Appointment
 from api.db import utcnow
-from api.invitations.models import Invitation
 from api.organisations.models import Organisation
 from api.scheduling.models import ScheduledMessage
 from api.scheduling.policy import local_time_on
+
+
+class _Slot(Protocol):
+    @property
+    def start(self) -> datetime: ...
+
+
+class Appointment(Protocol):
+    """What scheduling reads of an appointment (api/appointments/models.py)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def organisation_id(self) -> int: ...
+    @property
+    def beneficiary_id(self) -> int: ...
+    @property
+    def slot(self) -> _Slot: ...
+
+
+class Invitation(Protocol):
+    """What scheduling reads of an invitation (api/invitations/models.py)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def beneficiary_id(self) -> int: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def expires_at(self) -> datetime: ...
+
 
 # A reminder due in less than this after booking is not worth sending: the person just booked.
 REMINDER_MIN_LEAD = timedelta(hours=6)

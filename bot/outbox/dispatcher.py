@@ -21,10 +21,10 @@ from api.beneficiaries.models import Beneficiary
 from api.beneficiaries.phones import mask
 from api.config import Settings
 from api.db import session_scope, utcnow
+from api.due_messages import still_due
 from api.messaging import processes
 from api.messaging.delivery import apply_delivery_error
 from api.messaging.models import OutboxMessage
-from api.scheduling import still_due
 from bot.outbox import uncertain
 from bot.outbox.heartbeat import Heartbeat
 from bot.outbox.rate_limit import RateLimiter

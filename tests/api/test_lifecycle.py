@@ -13,12 +13,12 @@ from api.appointments.followup import followup_status
 from api.appointments.models import Appointment
 from api.botapi import service as bot_service
 from api.botapi.appointment_reply import appointment_reply
+from api.due_messages.sweep import SweepResult, sweep
 from api.handoffs.models import HandoffRequest
 from api.invitations import service as invitation_service
 from api.messaging.models import OutboxMessage
 from api.messaging.segments import count_segments
 from api.scheduling import service as scheduling_service
-from api.scheduling.sweep import SweepResult, sweep
 from tests.api import factories as f
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -19,6 +19,7 @@ from api.beneficiaries.models import Beneficiary, BeneficiaryImport
 from api.carnet.models import CarnetEntry
 from api.config import get_settings
 from api.db import get_engine, session_scope, utcnow
+from api.due_messages.sweep import sweep_batch
 from api.errors import Conflict
 from api.messaging import outbox
 from api.messaging.inbound import record_inbound
@@ -27,7 +28,6 @@ from api.privacy.erasure import erase_person, footprint
 from api.privacy.models import ErasureRecord
 from api.scheduling import service as scheduling_service
 from api.scheduling.models import ScheduledMessage
-from api.scheduling.sweep import sweep_batch
 from bot.outbox.dispatcher import OutboxDispatcher
 from bot.outbox.senders import LocalSender, SendError, SendResult
 from tests.accounts.conftest import _fast_password_hash  # noqa: F401 (fixture)

@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 import time_machine
 from sqlalchemy import select
 
+from api.due_messages.sweep import sweep
 from api.handoffs.models import HandoffRequest
 from api.scheduling import service as scheduling_service
-from api.scheduling.sweep import sweep
 from tests.api import factories as f
 from tests.api.test_lifecycle import book, outbox_of
 

@@ -19,12 +19,12 @@ from api.appointments.models import Appointment
 from api.botapi import service as botapi_service
 from api.carnet.models import CarnetEntry
 from api.db import session_scope
+from api.due_messages.sweep import sweep
 from api.handoffs.models import HandoffRequest
 from api.invitations import service as invitation_service
 from api.messaging.models import OutboxMessage
 from api.organisations.models import Organisation
 from api.scheduling.models import ScheduledMessage
-from api.scheduling.sweep import sweep
 from tests.api import factories as f
 from tests.bot.test_outbox_dispatcher import dispatcher_for
 from tests.fakes.twilio_fake import FakeTwilioServer, PlannedFailure

@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 from api.agenda import service as agenda_service
 from api.beneficiaries.models import Beneficiary
 from api.carnet import service as carnet_service
+from api.due_messages import sweep
 from api.handoffs import service as handoff_service
 from api.invitations.models import Invitation
 from api.messaging.models import OutboxMessage
-from api.scheduling import sweep
 from api.scheduling.models import ScheduledMessage
 
 REMINDER_KINDS = ("reminder", "reminder_day_before")
