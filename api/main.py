@@ -10,6 +10,7 @@ from api.accounts.demo import demo_accounts_present
 from api.accounts.organisation_routes import router as organisations_router
 from api.accounts.routes import router as accounts_router
 from api.agenda.routes import router as agenda_router
+from api.appointments.agenda_routes import router as agenda_changes_router
 from api.appointments.routes import router as appointments_router
 from api.barriers.routes import router as barriers_router
 from api.beneficiaries.import_routes import router as imports_router
@@ -35,6 +36,7 @@ from api.scheduling.routes import router as scheduling_router
 # The REST API, one router per domain (each in its domain's package: api/<domain>/routes.py).
 API_ROUTERS = (
     organisations_router,
+    agenda_changes_router,  # before agenda_router: POST /api/absences stays listed before its GET
     agenda_router,
     beneficiaries_router,
     appointments_router,

@@ -8,7 +8,7 @@ import signal
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from api.agenda.openings import generate_all
+from api.appointments.agenda_changes import generate_all
 from api.beneficiaries.csv_import import ImportWatch, resume_imports
 from api.config import get_settings
 from api.db import session_scope, utcnow

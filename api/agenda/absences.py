@@ -3,7 +3,8 @@
 An absence is checked when slots are offered or booked (`slot_is_open_clause`), so a slot that
 could not be deleted (someone holds it, or it is in a list a person may still answer) is never
 booked while the absence lasts, and opens again if the absence is lifted. Free slots inside a
-new absence are deleted; appointments inside it are handed back as "rendez-vous à déplacer".
+new absence are deleted; appointments inside it are handed back as "rendez-vous à déplacer"
+(api/appointments/agenda_changes.py, which knows who holds a slot).
 """
 
 from datetime import datetime
@@ -13,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from api.agenda import openings
 from api.agenda.models import Absence, Place, Slot
-from api.appointments.models import Appointment
 from api.errors import Invalid, NotFound
 
 
@@ -27,7 +27,7 @@ def slot_is_open_clause():
     )
 
 
-def _slots_inside(session: Session, absence: Absence) -> list[Slot]:
+def slots_inside(session: Session, absence: Absence) -> list[Slot]:
     query = select(Slot).where(
         Slot.organisation_id == absence.organisation_id,
         Slot.start < absence.ends_at,
@@ -38,7 +38,7 @@ def _slots_inside(session: Session, absence: Absence) -> list[Slot]:
     return list(session.scalars(query.order_by(Slot.start, Slot.id)))
 
 
-def create_absence(
+def record_absence(
     session: Session,
     *,
     organisation_id: int,
@@ -47,8 +47,8 @@ def create_absence(
     now: datetime,
     place_id: int | None = None,
     reason: str = "",
-) -> tuple[Absence, openings.Withdrawal]:
-    """Record an absence; free slots inside it go, booked ones are reported to be moved."""
+) -> Absence:
+    """Record an absence (the slots inside it: agenda_changes.create_absence)."""
     if place_id is not None:
         place = session.get(Place, place_id)
         if place is None or place.organisation_id != organisation_id:
@@ -67,9 +67,7 @@ def create_absence(
     )
     session.add(absence)
     session.flush()
-    future = [slot for slot in _slots_inside(session, absence) if slot.start > now]
-    # Not closed: the absence itself keeps them from being booked, and lifting it opens them again.
-    return absence, openings.withdraw(session, future, now=now, close=False)
+    return absence
 
 
 def delete_absence(session: Session, *, absence: Absence, now: datetime) -> int:
@@ -78,20 +76,6 @@ def delete_absence(session: Session, *, absence: Absence, now: datetime) -> int:
     session.delete(absence)
     session.flush()
     return openings.generate_organisation(session, organisation_id=organisation_id, now=now)
-
-
-def appointments_to_move(session: Session, *, absence: Absence, now: datetime) -> list[Appointment]:
-    """Appointments still holding a place inside the absence, soonest first."""
-    ids = [slot.id for slot in _slots_inside(session, absence) if slot.start > now]
-    if not ids:
-        return []
-    query = (
-        select(Appointment)
-        .join(Slot, Appointment.slot_id == Slot.id)
-        .where(Appointment.slot_id.in_(ids), Appointment.status == "unknown")
-        .order_by(Slot.start, Appointment.id)
-    )
-    return list(session.scalars(query))
 
 
 def list_absences(

@@ -12,29 +12,23 @@ Times: each day's bounds are converted with zoneinfo, then slots follow real tim
 of a change a plage simply holds the hours that really exist (no slot twice at 2h in March, no
 hour lost in October).
 
-Withdrawing slots (plage deleted or shortened): a free slot is deleted. A slot that a person
-still holds is never deleted: it is closed to new bookings (`closed_at`, and capacity = places
-taken) and its appointments are handed back as "rendez-vous à déplacer". A slot that something else still
-points at (a cancelled appointment, a numbered list a person may answer) is closed too. A closed
-slot is never offered again, even when its appointment is cancelled; the same hours opened again
-take it back.
+Withdrawing the slots a plage no longer holds reaches appointments and invitations, so it is one
+layer up: api/appointments/agenda_changes.py (plage changed or deleted, absence, daily job).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from api.agenda.models import Absence, Motif, OpeningPeriod, Place, Slot
-from api.appointments.models import Appointment
 from api.config import get_settings
 from api.errors import Invalid, NotFound
-from api.invitations.models import Invitation
 from api.organisations.models import Organisation
 from api.public_holidays import local_day_is_holiday
 
@@ -43,26 +37,11 @@ _LOCK_SPACE = 0x5107
 
 
 @dataclass
-class Withdrawal:
-    """What happened to slots that are no longer open: deleted, or closed with people in them."""
-
-    slots_removed: int = 0
-    slots_closed: int = 0
-    to_move: list[Appointment] = field(default_factory=list)
-
-    def add(self, other: Withdrawal) -> None:
-        self.slots_removed += other.slots_removed
-        self.slots_closed += other.slots_closed
-        self.to_move += other.to_move
-
-
-@dataclass
 class Change:
-    """A plage created or changed: slots made and slots withdrawn."""
+    """A plage created: the slots made."""
 
     period: OpeningPeriod
     slots_created: int = 0
-    withdrawal: Withdrawal = field(default_factory=Withdrawal)
 
 
 # --------------------------------------------------------------------------- time arithmetic
@@ -234,98 +213,15 @@ def generate_organisation(session: Session, *, organisation_id: int, now: dateti
     return sum(generate(session, period=period, now=now) for period in periods)
 
 
-def generate_all(session: Session, now: datetime) -> int:
-    """The daily job: every plage still valid today gets its slots up to the horizon."""
-    # Places in ascending order: two schedulers take their locks in the same order.
-    periods = session.scalars(
-        select(OpeningPeriod)
-        .where(
-            or_(
-                OpeningPeriod.valid_until.is_(None),
-                OpeningPeriod.valid_until >= (now - timedelta(days=1)).date(),
-            )
-        )
-        .order_by(OpeningPeriod.place_id, OpeningPeriod.id)
-    ).all()
-    created = 0
-    for period in periods:
-        _close_strays(session, period, now)
-        created += generate(session, period=period, now=now)
-    return created
+# --------------------------------------------------------------------------- the slots of a plage
 
 
-def _close_strays(session: Session, period: OpeningPeriod, now: datetime) -> None:
-    """A slot left outside its plage's hours (it was held then) that has a free place again is withdrawn."""
-    open_slots = [
-        slot
-        for slot in _future_slots(session, period, now)
-        if slot.closed_at is None and slot.booked_count < slot.capacity
-    ]
-    fits = _still_fits(session, period, open_slots)
-    withdraw(session, [slot for slot in open_slots if slot.id not in fits], now=now)
-
-
-# --------------------------------------------------------------------------- withdrawing slots
-
-
-def _offered_now(session: Session, organisation_ids: set[int], now: datetime) -> set[int]:
-    """Slot ids in a numbered list a person may still answer: deleting one would shift the numbers."""
-    lists = session.scalars(
-        select(Invitation.offered_slot_ids).where(
-            Invitation.organisation_id.in_(organisation_ids),
-            Invitation.status == "pending",
-            Invitation.expires_at > now,
-        )
-    )
-    return {slot_id for offered in lists for slot_id in offered or ()}
-
-
-def withdraw(session: Session, slots: Sequence[Slot], *, now: datetime, close: bool = True) -> Withdrawal:
-    """Take slots out of the agenda: free ones are deleted, the others closed; held ones reported.
-
-    A slot is kept (and, with `close`, closed: `closed_at` set, capacity brought down to the places
-    taken) when
-    an appointment points at it, even a cancelled one, or when it is in a numbered list a person
-    may still answer. The appointments still holding a place are the "rendez-vous à déplacer".
-    """
-    result = Withdrawal()
-    if not slots:
-        return result
-    ids = [slot.id for slot in slots]
-    kept = set(session.scalars(select(Appointment.slot_id).where(Appointment.slot_id.in_(ids))))
-    kept |= _offered_now(session, {slot.organisation_id for slot in slots}, now)
-    deletable = {slot.id for slot in slots if slot.booked_count == 0 and slot.id not in kept}
-    for slot in slots:
-        if close and slot.id not in deletable and slot.closed_at is None:
-            slot.closed_at = now
-            slot.capacity = slot.booked_count
-            result.slots_closed += 1
-    if deletable:
-        for slot in slots:
-            if slot.id in deletable:
-                session.expunge(slot)
-        session.execute(
-            delete(Slot).where(Slot.id.in_(deletable)).execution_options(synchronize_session=False)
-        )
-        result.slots_removed = len(deletable)
-    result.to_move = list(
-        session.scalars(
-            select(Appointment)
-            .join(Slot, Appointment.slot_id == Slot.id)
-            .where(Appointment.slot_id.in_(ids), Appointment.status == "unknown")
-            .order_by(Slot.start, Appointment.id)
-        )
-    )
-    session.flush()
-    return result
-
-
-def _future_slots(session: Session, period: OpeningPeriod, now: datetime) -> list[Slot]:
+def future_slots(session: Session, period: OpeningPeriod, now: datetime) -> list[Slot]:
     query = select(Slot).where(Slot.opening_period_id == period.id, Slot.start > now).order_by(Slot.start)
     return list(session.scalars(query))
 
 
-def _still_fits(session: Session, period: OpeningPeriod, slots: Sequence[Slot]) -> set[int]:
+def still_fits(session: Session, period: OpeningPeriod, slots: Sequence[Slot]) -> set[int]:
     """Ids of the slots that the plage, as it is now, still holds (absences aside)."""
     if not slots:
         return set()
@@ -406,13 +302,10 @@ def create_opening_period(
     return Change(period=period, slots_created=generate(session, period=period, now=now))
 
 
-def update_opening_period(
-    session: Session, *, period: OpeningPeriod, changes: dict[str, object], now: datetime
-) -> Change:
-    """Change a plage's hours, end of validity or capacity; its future slots follow.
-
-    Slots the plage no longer holds are withdrawn (see `withdraw`); new hours get their slots.
-    """
+def change_opening_period(
+    session: Session, *, period: OpeningPeriod, changes: dict[str, object]
+) -> None:
+    """Change a plage's hours, end of validity or capacity (its slots: agenda_changes.py)."""
     allowed = {"start_time", "end_time", "valid_until", "capacity"}
     unknown = set(changes) - allowed
     if unknown:
@@ -431,28 +324,15 @@ def update_opening_period(
     if "capacity" in changes and changes["capacity"] is not None:
         period.capacity = int(changes["capacity"])  # type: ignore[call-overload]
     session.flush()
-    future = _future_slots(session, period, now)
-    fits = _still_fits(session, period, future)
-    withdrawal = withdraw(session, [slot for slot in future if slot.id not in fits], now=now)
-    for slot in future:
-        if slot.id in fits:
-            slot.capacity = max(period.capacity, slot.booked_count)
-            slot.closed_at = None
-    session.flush()
-    return Change(
-        period=period, slots_created=generate(session, period=period, now=now), withdrawal=withdrawal
-    )
 
 
-def delete_opening_period(session: Session, *, period: OpeningPeriod, now: datetime) -> Withdrawal:
-    """Remove a plage: its future slots are withdrawn; past slots and appointments stay, unlinked."""
-    withdrawal = withdraw(session, _future_slots(session, period, now), now=now)
+def remove_opening_period(session: Session, *, period: OpeningPeriod) -> None:
+    """Delete a plage; its past slots stay, unlinked (its future ones are withdrawn first)."""
     session.query(Slot).filter(Slot.opening_period_id == period.id).update(
         {Slot.opening_period_id: None}, synchronize_session="fetch"
     )
     session.delete(period)
     session.flush()
-    return withdrawal
 
 
 def future_slot_counts(

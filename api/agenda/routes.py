@@ -1,5 +1,6 @@
-"""REST API of agendas: places, motifs and slots, plages d'ouverture (slot generation), absences, the
-appointments of a day or week.
+"""REST API of agendas: places, motifs and slots, plages d'ouverture (slot generation), absences.
+Changing or deleting a plage, recording an absence (their answers list the appointments to move)
+and the appointments of a day or week: api/appointments/agenda_routes.py, same URLs.
 
 Access (docs/access.md): reading is for members of the organisation; creating, changing and
 deleting places, motifs, slots, plages and absences is for its admins (403 for an agent).
@@ -11,67 +12,33 @@ plage of every organisation. Creating or changing a plage generates its slots at
 this endpoint is for after a longer horizon or a lifted holiday.
 """
 
-from datetime import date
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from api.agenda import absences as absence_service
-from api.agenda import day_view, openings
+from api.agenda import openings
 from api.agenda import service as agenda_service
+from api.agenda.access import member_opening_period
 from api.agenda.models import Absence, Motif, OpeningPeriod, Place, Slot
 from api.agenda.schemas import (
-    AbsenceCreate,
-    AbsenceCreatedRead,
     AbsenceRead,
-    AgendaAppointmentRead,
     GenerationRead,
     MotifCreate,
     MotifRead,
     OpeningPeriodChangeRead,
     OpeningPeriodCreate,
     OpeningPeriodRead,
-    OpeningPeriodUpdate,
     PlaceCreate,
     PlaceRead,
     SlotCreate,
     SlotRead,
-    WithdrawalRead,
 )
-from api.auth import CurrentUser, Principal
+from api.auth import CurrentUser
 from api.db import utcnow
 from api.deps import SessionDep
 from api.errors import NotFound
-from api.organisations.models import Organisation
 
 router = APIRouter(prefix="/api", tags=["agenda"])
-
-
-def _period(session: Session, user: Principal, opening_period_id: int, *, admin: bool) -> OpeningPeriod:
-    period = session.get(OpeningPeriod, opening_period_id)
-    if period is None or not user.is_member(period.organisation_id):
-        raise NotFound("opening period")
-    if admin:
-        user.require_admin(period.organisation_id)
-    return period
-
-
-def _withdrawal(session: Session, withdrawal: openings.Withdrawal) -> dict:
-    return {
-        "slots_removed": withdrawal.slots_removed,
-        "slots_closed": withdrawal.slots_closed,
-        "appointments_to_move": [row.read() for row in day_view.describe(session, withdrawal.to_move)],
-    }
-
-
-def _change(session: Session, change: openings.Change) -> OpeningPeriodChangeRead:
-    return OpeningPeriodChangeRead(
-        **OpeningPeriodRead.model_validate(change.period).model_dump(),
-        slots_created=change.slots_created,
-        **_withdrawal(session, change.withdrawal),
-    )
 
 
 # --------------------------------------------------------------------------- places, motifs, slots
@@ -138,7 +105,13 @@ def create_opening_period(body: OpeningPeriodCreate, session: SessionDep, user: 
     user.require_admin(place.organisation_id)
     # The motif must be of the place's organisation (404 otherwise): checked by the service.
     change = openings.create_opening_period(session, **body.model_dump(), now=utcnow())
-    return _change(session, change)
+    return OpeningPeriodChangeRead(
+        **OpeningPeriodRead.model_validate(change.period).model_dump(),
+        slots_created=change.slots_created,
+        slots_removed=0,
+        slots_closed=0,
+        appointments_to_move=[],
+    )
 
 
 @router.get("/opening-periods", response_model=list[OpeningPeriodRead])
@@ -151,52 +124,14 @@ def list_opening_periods(session: SessionDep, user: CurrentUser, organisation_id
     return list(session.scalars(query))
 
 
-@router.patch("/opening-periods/{opening_period_id}", response_model=OpeningPeriodChangeRead)
-def update_opening_period(
-    opening_period_id: int, body: OpeningPeriodUpdate, session: SessionDep, user: CurrentUser
-):
-    """Fields sent are changed (`valid_until: null` removes the end). Slots no longer in the
-    plage are deleted, or closed when someone holds them (`appointments_to_move`)."""
-    period = _period(session, user, opening_period_id, admin=True)
-    changes = body.model_dump(include=body.model_fields_set)
-    for name in ("start_time", "end_time", "capacity"):
-        if changes.get(name, 0) is None:
-            changes.pop(name)
-    return _change(
-        session, openings.update_opening_period(session, period=period, changes=changes, now=utcnow())
-    )
-
-
-@router.delete("/opening-periods/{opening_period_id}", response_model=WithdrawalRead)
-def delete_opening_period(opening_period_id: int, session: SessionDep, user: CurrentUser):
-    """The plage goes; its future free slots too. Booked appointments stay and are listed to move."""
-    period = _period(session, user, opening_period_id, admin=True)
-    withdrawal = openings.delete_opening_period(session, period=period, now=utcnow())
-    return WithdrawalRead(**_withdrawal(session, withdrawal))
-
-
 @router.post("/opening-periods/{opening_period_id}/generate", response_model=GenerationRead)
 def generate_slots(opening_period_id: int, session: SessionDep, user: CurrentUser):
     """Create the plage's missing slots up to the horizon (idempotent)."""
-    period = _period(session, user, opening_period_id, admin=True)
+    period = member_opening_period(session, user, opening_period_id, admin=True)
     return GenerationRead(slots_created=openings.generate(session, period=period, now=utcnow()))
 
 
 # --------------------------------------------------------------------------- absences
-
-
-@router.post("/absences", response_model=AbsenceCreatedRead, status_code=201)
-def create_absence(body: AbsenceCreate, session: SessionDep, user: CurrentUser):
-    """Free slots inside the absence are deleted; booked ones stay, listed in `appointments_to_move`."""
-    user.require_admin(body.organisation_id)
-    # The place must be of that organisation (404 otherwise): checked by the service.
-    absence, withdrawal = absence_service.create_absence(session, **body.model_dump(), now=utcnow())
-    withdrawn = _withdrawal(session, withdrawal)
-    return AbsenceCreatedRead(
-        **AbsenceRead.model_validate(absence).model_dump(),
-        slots_removed=withdrawn["slots_removed"],
-        appointments_to_move=withdrawn["appointments_to_move"],
-    )
 
 
 @router.get("/absences", response_model=list[AbsenceRead])
@@ -221,27 +156,3 @@ def delete_absence(absence_id: int, session: SessionDep, user: CurrentUser):
     return GenerationRead(
         slots_created=absence_service.delete_absence(session, absence=absence, now=utcnow())
     )
-
-
-# --------------------------------------------------------------------------- the day's appointments
-
-
-@router.get("/agenda", response_model=list[AgendaAppointmentRead])
-def agenda(
-    session: SessionDep,
-    user: CurrentUser,
-    organisation_id: int | None = None,
-    day: date | None = None,
-    days: Annotated[int, Query(ge=1, le=7, description="1: the day; 7: the week from that day")] = 1,
-):
-    """Appointments (every status) starting on that local day or the `days` from it; today by default."""
-    rows: list[day_view.AgendaRow] = []
-    now = utcnow()
-    for org_id in user.listed_organisations(organisation_id):
-        organisation = session.get(Organisation, org_id)
-        assert organisation is not None
-        tz = organisation.zone
-        start, end = day_view.local_days(day or now.astimezone(tz).date(), days, tz)
-        rows += day_view.appointments_between(session, organisation_id=org_id, start=start, end=end)
-    rows.sort(key=lambda row: (row.slot.start, row.appointment.id))
-    return [row.read() for row in rows]

@@ -16,9 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.agenda import absences as absence_service
-from api.agenda import day_view, openings
+from api.agenda import openings
 from api.agenda import service as agenda_service
 from api.agenda.models import Absence, Motif, OpeningPeriod, Place
+from api.appointments import agenda_changes, day_view
 from api.appointments import service as appointment_service
 from api.appointments.models import Appointment
 from api.calendar_words import WEEKDAYS
@@ -378,7 +379,7 @@ def delete_plage(
     user.check_csrf(csrf_token)
     period = _period(session, user, opening_period_id)
     organisation_id = period.organisation_id
-    withdrawal = openings.delete_opening_period(session, period=period, now=utcnow())
+    withdrawal = agenda_changes.delete_opening_period(session, period=period, now=utcnow())
     anchor = "#a-deplacer" if withdrawal.to_move else "#plages"
     return _back(
         organisation_id,
@@ -421,7 +422,7 @@ def end_plage(
             {"valid_until": error},
             {"valid_until": valid_until[:10]},
         )
-    change = openings.update_opening_period(
+    change = agenda_changes.update_opening_period(
         session, period=period, changes={"valid_until": last}, now=utcnow()
     )
     return _back(
@@ -490,7 +491,7 @@ def add_absence(
         }
         return _invalid(request, session, user, organisation, "absence", errors, values)
     assert starts_at is not None and ends_at is not None
-    absence, withdrawal = absence_service.create_absence(
+    absence, withdrawal = agenda_changes.create_absence(
         session,
         organisation_id=organisation.id,
         place_id=place.id if place is not None else None,

@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.agenda import absences as absence_service
-from api.agenda import day_view, openings
+from api.agenda import openings
 from api.agenda.models import Motif, OpeningPeriod, Place
+from api.appointments import agenda_changes, day_view
 from api.appointments.models import Appointment
 from api.calendar_words import MONTHS, WEEKDAYS
 from api.console import labels
@@ -186,7 +187,7 @@ def absence_rows(session: Session, *, organisation_id: int, tz: ZoneInfo, now: d
     for absence in absence_service.list_absences(
         session, organisation_ids=[organisation_id], ending_after=now
     ):
-        inside = absence_service.appointments_to_move(session, absence=absence, now=now)
+        inside = agenda_changes.appointments_to_move(session, absence=absence, now=now)
         rows.append(
             AbsenceRow(
                 id=absence.id,

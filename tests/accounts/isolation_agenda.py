@@ -5,7 +5,8 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
-from api.agenda import absences, openings
+from api.agenda import openings
+from api.appointments import agenda_changes
 from api.db import utcnow
 from tests.accounts.world import Org
 
@@ -91,7 +92,7 @@ def _b_opening_period(session: Session, b: Org) -> int:
 
 def _b_absence(session: Session, b: Org) -> int:
     start = datetime.combine(_next_year(), time(9)).astimezone()
-    absence, _ = absences.create_absence(
+    absence, _ = agenda_changes.create_absence(
         session,
         organisation_id=b.organisation.id,
         starts_at=start,

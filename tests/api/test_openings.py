@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from api.agenda import absences, openings
 from api.agenda import service as agenda_service
 from api.agenda.models import Motif, OpeningPeriod, Place, Slot
+from api.appointments import agenda_changes
 from api.appointments import service as appointment_service
 from api.appointments.models import Appointment
 from api.errors import Invalid, NotFound
@@ -276,7 +277,7 @@ def test_generation_is_idempotent_and_keeps_a_slot_made_by_hand(
     assert change.slots_created == 5  # 4/1 (x2), 11/1 10:00, 18/1 (x2): 11/1 9:00 already existed
     before = _local(_slots(session, place=place))
     assert openings.generate(session, period=change.period, now=NOW) == 0
-    assert openings.generate_all(session, NOW) == 0
+    assert agenda_changes.generate_all(session, NOW) == 0
     assert _local(_slots(session, place=place)) == before and len(before) == 6
     session.refresh(by_hand)
     assert (by_hand.capacity, by_hand.opening_period_id) == (3, None)
@@ -301,7 +302,7 @@ def test_generate_all_covers_every_valid_plage(session: Session, org: Organisati
     session.add_all(periods)
     session.flush()
     # Mondays from today to today + 56 days (both included): 9; Tuesdays until 12 January: 2; ended: none.
-    assert openings.generate_all(session, NOW) == 9 + 2
+    assert agenda_changes.generate_all(session, NOW) == 9 + 2
     assert {slot.opening_period_id for slot in _slots(session, place=place)} == {periods[0].id, periods[1].id}
     assert {slot.capacity for slot in _slots(session, place=place)} == {2}
 
@@ -323,7 +324,7 @@ def test_an_absence_skips_slots_and_reports_the_booked_ones(
     assert appointment is not None
 
     # Monday 11 January, 9:30 to 11:30 at the first place: overlaps the 9:00, 10:00 and 11:00 slots.
-    absence, withdrawal = absences.create_absence(
+    absence, withdrawal = agenda_changes.create_absence(
         session,
         organisation_id=org.id,
         place_id=place.id,
@@ -334,7 +335,7 @@ def test_an_absence_skips_slots_and_reports_the_booked_ones(
     )
     assert (withdrawal.slots_removed, withdrawal.slots_closed) == (2, 0)
     assert [a.id for a in withdrawal.to_move] == [appointment.id]
-    assert [a.id for a in absences.appointments_to_move(session, absence=absence, now=NOW)] == [
+    assert [a.id for a in agenda_changes.appointments_to_move(session, absence=absence, now=NOW)] == [
         appointment.id
     ]
     left = _local(_slots(session, change.period))
@@ -366,7 +367,7 @@ def test_an_organisation_wide_absence_covers_every_place_and_later_generation(
 ) -> None:
     motif = _motif(session, org, 60)
     other_place = f.place(session, org, name="Antenne de Romans")
-    absences.create_absence(
+    agenda_changes.create_absence(
         session,
         organisation_id=org.id,
         starts_at=datetime(2027, 1, 18, 0, 0, tzinfo=PARIS),
@@ -392,7 +393,7 @@ def test_an_absence_keeps_a_slot_someone_may_still_choose(
         session, beneficiary_id=person.id, motif_id=motif.id, place_id=place.id, now=NOW
     )
     first = invitation.offered_slot_ids[0]
-    absence, withdrawal = absences.create_absence(
+    absence, withdrawal = agenda_changes.create_absence(
         session,
         organisation_id=org.id,
         place_id=place.id,
@@ -415,7 +416,7 @@ def test_an_absence_is_checked(session: Session, org: Organisation, place: Place
     foreign_place = f.place(session, other)
     start = datetime(2027, 1, 11, 9, tzinfo=PARIS)
     with pytest.raises(NotFound):
-        absences.create_absence(
+        agenda_changes.create_absence(
             session,
             organisation_id=org.id,
             place_id=foreign_place.id,
@@ -424,7 +425,9 @@ def test_an_absence_is_checked(session: Session, org: Organisation, place: Place
             now=NOW,
         )
     with pytest.raises(Invalid):
-        absences.create_absence(session, organisation_id=org.id, starts_at=start, ends_at=start, now=NOW)
+        agenda_changes.create_absence(
+            session, organisation_id=org.id, starts_at=start, ends_at=start, now=NOW
+        )
 
 
 def test_deleting_a_plage_removes_its_future_free_slots_and_reports_booked_ones(
@@ -439,7 +442,7 @@ def test_deleting_a_plage_removes_its_future_free_slots_and_reports_booked_ones(
     appointment = appointment_service.book(session, beneficiary=person, slot_id=slots[5].id, now=NOW)
     assert appointment is not None
     later = NOW + timedelta(days=7, hours=5)  # Monday 11 January, 11:00 in Paris: that day's slots are past
-    withdrawal = openings.delete_opening_period(session, period=change.period, now=later)
+    withdrawal = agenda_changes.delete_opening_period(session, period=change.period, now=later)
     assert (withdrawal.slots_removed, withdrawal.slots_closed) == (3, 1)
     assert [a.id for a in withdrawal.to_move] == [appointment.id]
     assert session.get(OpeningPeriod, change.period.id) is None
@@ -478,7 +481,7 @@ def test_a_deleted_plage_closes_slots_still_offered_and_a_new_plage_reopens_them
     )
     offered = set(invitation.offered_slot_ids)
     assert len(offered) == 4 and change.slots_created == 6
-    withdrawal = openings.delete_opening_period(session, period=change.period, now=NOW)
+    withdrawal = agenda_changes.delete_opening_period(session, period=change.period, now=NOW)
     # The 4 slots of the person's numbered list stay (closed), so that "2" still means the 2nd.
     assert (withdrawal.slots_removed, withdrawal.slots_closed, withdrawal.to_move) == (2, 4, [])
     kept = _slots(session, place=place)
@@ -505,7 +508,7 @@ def test_shortening_a_plage_withdraws_what_it_no_longer_holds(
     assert appointment is not None
 
     # Close at 11:00 from now on: the 11:00 slots go, except the booked one (closed, to move).
-    shorter = openings.update_opening_period(
+    shorter = agenda_changes.update_opening_period(
         session, period=change.period, changes={"end_time": time(11)}, now=NOW
     )
     assert (shorter.slots_created, shorter.withdrawal.slots_removed, shorter.withdrawal.slots_closed) == (
@@ -524,21 +527,21 @@ def test_shortening_a_plage_withdraws_what_it_no_longer_holds(
     assert (late_slot.capacity, late_slot.booked_count) == (1, 0)
     free = agenda_service.free_slots(session, motif_id=motif.id, place_id=place.id, now=NOW, limit=50)
     assert late_slot.id not in {slot.id for slot in free}  # closed since the hours were shortened
-    openings.generate_all(session, NOW)
+    agenda_changes.generate_all(session, NOW)
     session.refresh(late_slot)
     assert late_slot.closed_at is not None  # kept (a cancelled appointment points at it), closed
     free = agenda_service.free_slots(session, motif_id=motif.id, place_id=place.id, now=NOW, limit=50)
     assert late_slot.id not in {slot.id for slot in free}
 
     # End on 11 January: the 18th and 25th go.
-    ended = openings.update_opening_period(
+    ended = agenda_changes.update_opening_period(
         session, period=change.period, changes={"valid_until": date(2027, 1, 11)}, now=NOW
     )
     assert ended.withdrawal.slots_removed == 4
     assert {s.start.astimezone(PARIS).day for s in _slots(session, change.period)} == {4, 11}
 
     # Give the hours back, with two places per slot: they are generated again.
-    wider = openings.update_opening_period(
+    wider = agenda_changes.update_opening_period(
         session,
         period=change.period,
         changes={"end_time": time(12), "valid_until": date(2027, 1, 18), "capacity": 2},

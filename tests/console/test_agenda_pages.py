@@ -9,9 +9,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.agenda import absences, openings
+from api.agenda import openings
 from api.agenda import service as agenda_service
 from api.agenda.models import Absence, Motif, OpeningPeriod, Place, Slot
+from api.appointments import agenda_changes
 from api.appointments import service as appointment_service
 from api.appointments.models import Appointment
 from api.carnet.models import CarnetEntry
@@ -375,7 +376,7 @@ def test_another_organisations_ids_are_404(client: TestClient, session: Session,
     token = log_in(client, a.admin)
     b_period = _plage(session, b)
     start = datetime.combine(_today() + timedelta(days=60), time(9), tzinfo=PARIS)
-    b_absence, _ = absences.create_absence(
+    b_absence, _ = agenda_changes.create_absence(
         session,
         organisation_id=b.organisation.id,
         starts_at=start,
