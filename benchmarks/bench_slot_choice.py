@@ -16,8 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from api.agenda import slot_choice  # noqa: E402
-from api.agenda.slot_choice import resolve_slot_choice  # noqa: E402
+from api.agenda.slot_choice import match, resolve_slot_choice, vocabulary  # noqa: E402
 
 
 def _load_cases() -> list[tuple]:
@@ -35,8 +34,8 @@ def _round(cases: list[tuple], *, clear_caches: bool = False) -> list[float]:
     durations = []
     for text, offered, now, tz in cases:
         if clear_caches:  # every phrasing seen for the first time
-            slot_choice._fuzzy.cache_clear()
-            slot_choice._parse_date.cache_clear()
+            vocabulary._fuzzy.cache_clear()
+            match._parse_date.cache_clear()
         start = time.perf_counter()
         resolve_slot_choice(text, offered, now=now, tz=tz)
         durations.append(time.perf_counter() - start)

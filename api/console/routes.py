@@ -57,11 +57,18 @@ FLASH = {  # ?ok=... after a form: (text, DSFR alert type)
 
 def install_console(app: FastAPI) -> None:
     """The console's pages, its assets, and its two answers: 303 to log in, HTML error pages."""
-    from api.console import agenda_pages, figures_pages, import_pages, privacy_pages
+    from api.console import (
+        agenda_pages,
+        figures_pages,
+        import_pages,
+        plage_pages,
+        privacy_pages,
+        rendez_vous_pages,
+    )
 
     mount_static(app)
     app.include_router(router)
-    for area in (agenda_pages, figures_pages, import_pages, privacy_pages):
+    for area in (agenda_pages, plage_pages, rendez_vous_pages, figures_pages, import_pages, privacy_pages):
         app.include_router(area.router)
 
     @app.exception_handler(LoginRequired)
