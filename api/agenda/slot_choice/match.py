@@ -65,7 +65,8 @@ def build_constraints(tokens: list[Token], offered_numbers: list[int], today: da
             first = today + timedelta(days=(t.value - today.weekday()) % 7)
             c.rel_dates.add(first + timedelta(days=7))
         elif t.kind == "week":
-            c.weeks.add(tuple((today + timedelta(days=7 * t.value)).isocalendar()[:2]))
+            iso = (today + timedelta(days=7 * t.value)).isocalendar()
+            c.weeks.add((iso.year, iso.week))
         elif t.kind == "part":
             c.parts.add(t.value)
         elif t.kind == "time":

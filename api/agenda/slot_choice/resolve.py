@@ -87,13 +87,13 @@ def _split_negated(tokens: list[Token]) -> tuple[list[Token], list[Token]]:
         after = next((j for j in range(k + 1, len(tokens)) if tokens[j].kind != "word"
                       or tokens[j].value not in _FILLERS), None)  # fmt: skip
         before = next((j for j in range(k - 1, -1, -1) if j in group_of), None)
-        forward = after is not None and after in group_of
-        if t.value == "pre" and forward and not (before is not None and confirmed(group_of[after])):
-            negated.add(group_of[after])
+        forward = group_of.get(after) if after is not None else None  # the group right after
+        if t.value == "pre" and forward is not None and not (before is not None and confirmed(forward)):
+            negated.add(forward)
         elif before is not None:
             negated.add(group_of[before])
-        elif forward:
-            negated.add(group_of[after])
+        elif forward is not None:
+            negated.add(forward)
         else:
             nxt = next((j for j in range(k + 1, len(tokens)) if j in group_of), None)
             if nxt is not None:
