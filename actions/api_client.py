@@ -101,9 +101,14 @@ def barrier(caller: Caller, group: str, text: str) -> dict[str, Any]:
     return _request("POST", "/internal/bot/barrier", caller, json=body)
 
 
-def questionnaire(caller: Caller, intent: str, text: str) -> dict[str, Any]:
+def questionnaire(caller: Caller, intent: str, barrier_group: str | None, text: str) -> dict[str, Any]:
     """POST /internal/bot/questionnaire: the message, as Rasa understood it, for the waiting question."""
-    body = {"beneficiary_id": caller.beneficiary_id, "intent": intent, "text": text}
+    body = {
+        "beneficiary_id": caller.beneficiary_id,
+        "intent": intent,
+        "barrier_group": barrier_group,
+        "text": text,
+    }
     return _request("POST", "/internal/bot/questionnaire", caller, json=body)
 
 

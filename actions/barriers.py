@@ -18,6 +18,7 @@ from actions import api_client
 from actions.api_client import ApiUnavailable
 from actions.booking import APPOINTMENT_RESPONSES
 from actions.common import (
+    BARRIER_GROUPS,
     UnknownBeneficiary,
     appointment_fields,
     caller,
@@ -30,15 +31,6 @@ from actions.handoff import hand_off
 
 logger = logging.getLogger(__name__)
 
-# NLU intent -> group of the barrier API
-BARRIER_GROUPS = {
-    "barrier_childcare": "garde_enfants",
-    "barrier_mobility": "mobilite",
-    "barrier_licence": "permis",
-    "barrier_housing": "logement",
-    "barrier_health": "sante",
-    "barrier_digital": "numerique",
-}
 
 
 def barrier_messages(answer: dict[str, Any]) -> list[dict[str, Any]]:

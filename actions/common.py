@@ -13,6 +13,17 @@ logger = logging.getLogger(__name__)
 
 APPOINTMENT_FIELDS = ("date_label", "time_label", "place_name", "address")
 
+# NLU intent -> group of the barrier API: the one place that maps the two (the API knows
+# groups, never intents of barriers).
+BARRIER_GROUPS = {
+    "barrier_childcare": "garde_enfants",
+    "barrier_mobility": "mobilite",
+    "barrier_licence": "permis",
+    "barrier_housing": "logement",
+    "barrier_health": "sante",
+    "barrier_digital": "numerique",
+}
+
 
 class UnknownBeneficiary(Exception):
     """The message carries no voucher from our gateway: nobody to act for."""

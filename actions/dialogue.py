@@ -16,7 +16,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import api_client
 from actions.api_client import ApiUnavailable
-from actions.common import UnknownBeneficiary, caller, latest_intent, latest_text, utter_technical_problem
+from actions.common import (
+    BARRIER_GROUPS,
+    UnknownBeneficiary,
+    caller,
+    latest_intent,
+    latest_text,
+    utter_technical_problem,
+)
 
 
 def questionnaire_pending(tracker: Tracker) -> bool:
@@ -29,8 +36,13 @@ async def answered_by_questionnaire(dispatcher: CollectingDispatcher, tracker: T
     if not questionnaire_pending(tracker):
         return False
     try:
+        intent = latest_intent(tracker) or ""
         answer = await api_client.call(
-            api_client.questionnaire, caller(tracker), latest_intent(tracker) or "", latest_text(tracker)
+            api_client.questionnaire,
+            caller(tracker),
+            intent,
+            BARRIER_GROUPS.get(intent),
+            latest_text(tracker),
         )
         outcome = answer.get("outcome")
         texts = [str(text) for text in answer.get("texts") or [] if str(text).strip()]

@@ -163,6 +163,7 @@ def questionnaire_answer(
             session,
             beneficiary_id=person,
             intent=body.intent,
+            barrier_group=body.barrier_group,
             text=body.text,
             inbound_id=vouched.inbound_id,
             now=utcnow(),

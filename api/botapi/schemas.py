@@ -2,6 +2,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+BarrierGroup = Literal["garde_enfants", "mobilite", "permis", "logement", "sante", "numerique"]
+
 
 class AppointmentView(BaseModel):
     date_label: str
@@ -62,7 +64,7 @@ class HandoffResult(BaseModel):
 
 class BarrierRequest(BaseModel):
     beneficiary_id: int
-    group: Literal["garde_enfants", "mobilite", "permis", "logement", "sante", "numerique"]
+    group: BarrierGroup
     text: str = ""
 
 
@@ -111,6 +113,8 @@ class QuestionnaireRequest(BaseModel):
     beneficiary_id: int
     # the intent Rasa gave the message: the questionnaire reads only what is an answer
     intent: str = Field(max_length=60)
+    # the barrier group the action heard (its intent is a barrier's), else None
+    barrier_group: BarrierGroup | None = None
     text: str = ""
 
 

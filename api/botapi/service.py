@@ -218,11 +218,24 @@ def barrier(session: Session, *, beneficiary_id: int, group: str, text: str, now
 
 
 def questionnaire_answer(
-    session: Session, *, beneficiary_id: int, intent: str, text: str, inbound_id: int, now: datetime
+    session: Session,
+    *,
+    beneficiary_id: int,
+    intent: str,
+    barrier_group: str | None,
+    text: str,
+    inbound_id: int,
+    now: datetime,
 ) -> QuestionnaireReply:
     """A message Rasa understood, while a questionnaire question may be waiting for it."""
     beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=beneficiary_id)
     taken = questionnaire.take(
-        session, beneficiary=beneficiary, intent=intent, text=text, inbound_id=inbound_id, now=now
+        session,
+        beneficiary=beneficiary,
+        intent=intent,
+        barrier_group=barrier_group,
+        text=text,
+        inbound_id=inbound_id,
+        now=now,
     )
     return QuestionnaireReply(outcome=taken.outcome, texts=taken.texts)

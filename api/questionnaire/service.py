@@ -52,15 +52,6 @@ OTHER_REQUESTS = frozenset(
     }
 )
 CHANGES_TO_THE_APPOINTMENT = frozenset({"cancel_appointment", "reschedule_appointment", "cannot_come"})
-# Barrier intents, by the barrier group they record.
-BARRIER_INTENTS = {
-    "barrier_childcare": "garde_enfants",
-    "barrier_mobility": "mobilite",
-    "barrier_licence": "permis",
-    "barrier_housing": "logement",
-    "barrier_health": "sante",
-    "barrier_digital": "numerique",
-}
 # The barrier groups that answer a question ("pas de voiture" at the transport question).
 ANSWERING_GROUPS = {"transport": ("mobilite", "permis"), "childcare": ("garde_enfants",)}
 
@@ -133,9 +124,17 @@ def current_question(beneficiary: Beneficiary) -> str:
 
 
 def take(
-    session: Session, *, beneficiary: Beneficiary, intent: str, text: str, inbound_id: int, now: datetime
+    session: Session,
+    *,
+    beneficiary: Beneficiary,
+    intent: str,
+    text: str,
+    inbound_id: int,
+    now: datetime,
+    barrier_group: str | None = None,
 ) -> Outcome:
-    """Take a message Rasa understood as `intent` while a question waits for its answer."""
+    """Take a message Rasa understood as `intent` while a question waits for its answer; a
+    barrier comes with its group (`barrier_group`, as the actions map barrier intents)."""
     if not in_progress(beneficiary):
         return Outcome("not_pending")
     step = (beneficiary.pending_question or "").removeprefix(PREFIX)
@@ -148,7 +147,7 @@ def take(
         beneficiary.pending_question = None
         return Outcome("set_aside")
     folded = _fold(text)
-    group = BARRIER_INTENTS.get(intent)
+    group = barrier_group
     if group is not None and group not in ANSWERING_GROUPS.get(step, ()):
         return Outcome("set_aside")  # offers for that barrier, then the question again
     if intent not in CHANGES_TO_THE_APPOINTMENT and SKIP.search(folded):

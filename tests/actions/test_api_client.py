@@ -59,4 +59,4 @@ def test_a_refused_connection_is_unavailable(bot_api: FakeBotApi) -> None:
     bot_api.is_down("POST", "/internal/bot/questionnaire")
 
     with pytest.raises(ApiUnavailable):
-        api_client.questionnaire(CALLER, "say_transport", "en bus")
+        api_client.questionnaire(CALLER, "say_transport", None, "en bus")

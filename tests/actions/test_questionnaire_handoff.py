@@ -62,7 +62,12 @@ def test_an_answer_is_answered_by_the_questionnaire_and_the_action_does_not_run(
     assert action.acted == 0
     [sent] = bot_api.requests
     assert (sent.method, sent.path) == ("POST", QUESTIONNAIRE)
-    assert sent.body == {"beneficiary_id": BENEFICIARY_ID, "intent": "say_transport", "text": "en bus"}
+    assert sent.body == {
+        "beneficiary_id": BENEFICIARY_ID,
+        "intent": "say_transport",
+        "barrier_group": None,
+        "text": "en bus",
+    }
     assert sent.voucher == VOUCHER
 
 
@@ -85,7 +90,26 @@ def test_a_message_without_intent_is_sent_with_an_empty_one(bot_api: FakeBotApi)
 
     run(RecordingAction(), message("???", None, questionnaire_pending=True))
 
-    assert bot_api.requests[0].body == {"beneficiary_id": BENEFICIARY_ID, "intent": "", "text": "???"}
+    assert bot_api.requests[0].body == {
+        "beneficiary_id": BENEFICIARY_ID,
+        "intent": "",
+        "barrier_group": None,
+        "text": "???",
+    }
+
+
+def test_a_barrier_comes_with_its_group(bot_api: FakeBotApi) -> None:
+    """The actions alone map barrier intents to the API's groups; the questionnaire gets the group."""
+    bot_api.answers("POST", QUESTIONNAIRE, {"outcome": "answered", "texts": ["Merci."]})
+
+    run(RecordingAction(), message("j'ai pas de voiture", "barrier_mobility", questionnaire_pending=True))
+
+    assert bot_api.requests[0].body == {
+        "beneficiary_id": BENEFICIARY_ID,
+        "intent": "barrier_mobility",
+        "barrier_group": "mobilite",
+        "text": "j'ai pas de voiture",
+    }
 
 
 @pytest.mark.parametrize(

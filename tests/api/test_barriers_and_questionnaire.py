@@ -102,11 +102,28 @@ def book_with_questionnaire(session, motif, person) -> str:
     return booked.follow_up_text
 
 
+# The group each barrier intent comes with, as the actions send it (actions/common.py).
+GROUP_OF_INTENT = {
+    "barrier_childcare": "garde_enfants",
+    "barrier_mobility": "mobilite",
+    "barrier_licence": "permis",
+    "barrier_housing": "logement",
+    "barrier_health": "sante",
+    "barrier_digital": "numerique",
+}
+
+
 def take(session, person, intent: str, text: str) -> questionnaire.Outcome:
     """The message as Rasa understood it (intent), through the questionnaire."""
     message = inbound(session, person, text)
     return questionnaire.take(
-        session, beneficiary=person, intent=intent, text=text, inbound_id=message.id, now=NOW
+        session,
+        beneficiary=person,
+        intent=intent,
+        barrier_group=GROUP_OF_INTENT.get(intent),
+        text=text,
+        inbound_id=message.id,
+        now=NOW,
     )
 
 
