@@ -20,6 +20,7 @@ from api.beneficiaries.phones import mask
 from api.botapi import voucher
 from api.config import Settings
 from api.db import session_scope
+from api.inbound import triage
 from api.messaging import sender_leases
 from api.messaging.inbound import (
     AlreadyProcessed,
@@ -29,7 +30,6 @@ from api.messaging.inbound import (
     senders_with_unprocessed,
 )
 from api.messaging.models import InboundMessage
-from bot import triage
 from bot.outbox.dispatcher import OutboxDispatcher
 from bot.rasa_client import RasaClient, RasaUnavailable
 

@@ -24,12 +24,12 @@ from api.carnet import service as carnet_service
 from api.config import get_settings
 from api.db import Base, utcnow
 from api.handoffs import service as handoff_service
+from api.inbound import triage
 from api.invitations import service as invitation_service
 from api.messaging.delivery import record_status
 from api.messaging.inbound import record_inbound
 from api.messaging.models import InboundMessage, OutboxMessage
 from api.scheduling import service as scheduling_service
-from bot import triage
 from tests.accounts.world import Org
 
 PHONE = "+33764219853"

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from api.carnet.models import CarnetEntry
 from api.config import get_settings
+from api.inbound import triage
 from api.messaging import outbox
 from api.messaging.inbound import record_inbound
-from bot import triage
 from tests.api import factories as f
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

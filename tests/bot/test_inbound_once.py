@@ -26,12 +26,12 @@ from api.carnet.models import CarnetEntry
 from api.config import get_settings
 from api.db import get_engine, session_scope
 from api.handoffs.models import HandoffRequest
+from api.inbound import triage
 from api.internal_main import create_internal_app
 from api.invitations import service as invitation_service
 from api.messaging import texts
 from api.messaging.inbound import record_inbound
 from api.messaging.models import InboundEffect, InboundMessage, OutboxMessage
-from bot import triage
 from bot.inbound import InboundProcessor
 from bot.outbox.dispatcher import OutboxDispatcher
 from bot.outbox.senders import LocalSender

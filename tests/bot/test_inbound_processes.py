@@ -25,9 +25,9 @@ from api.beneficiaries.models import Beneficiary
 from api.carnet.models import CarnetEntry
 from api.db import session_scope
 from api.handoffs.models import HandoffRequest
+from api.inbound.triage import FORWARDED
 from api.messaging import texts
 from api.messaging.models import InboundEffect, InboundMessage, OutboxMessage
-from bot.triage import FORWARDED
 from tests.api import factories as f
 from tests.conftest import ROOT, TEST_DATABASE_URL
 from tests.e2e.system import free_port

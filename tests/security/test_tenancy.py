@@ -12,12 +12,12 @@ from api.beneficiaries import service as beneficiary_service
 from api.beneficiaries.models import Beneficiary
 from api.carnet.models import CarnetEntry
 from api.config import get_settings
+from api.inbound import triage
 from api.messaging import outbox, texts
 from api.messaging.inbound import record_inbound
 from api.messaging.models import OutboxMessage
 from api.messaging.segments import to_gsm7
 from api.offers.models import Service, Structure
-from bot import triage
 from tests.api import factories as f
 from tests.offers.rows import service_row, structure_row
 

@@ -1,8 +1,8 @@
 import pytest
 from twilio.request_validator import RequestValidator
 
+from api.messaging.keywords import Keyword, detect_keyword
 from bot.addresses import parse_address
-from bot.keywords import Keyword, detect_keyword
 from bot.signature import is_signed_by_twilio
 
 

@@ -22,10 +22,10 @@ from api.db import utcnow
 from api.handoffs import service as handoff_service
 from api.messaging import effects, outbox, routing, texts
 from api.messaging.inbound import mark_processed
+from api.messaging.keywords import Keyword, detect_keyword
 from api.messaging.models import InboundMessage, OutboxMessage
 from api.organisations.models import Organisation
 from api.questionnaire import service as questionnaire
-from bot.keywords import Keyword, detect_keyword
 
 log = logging.getLogger(__name__)
 
