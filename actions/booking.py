@@ -71,7 +71,17 @@ def utter_more_slots(dispatcher: CollectingDispatcher, answer: dict[str, Any]) -
 
 
 # slot-choice outcomes that show the text was understood as a slot choice
-UNDERSTOOD_AS_CHOICE = frozenset({"booked", "moved", "ambiguous", "slot_taken"})
+UNDERSTOOD_AS_CHOICE = frozenset({"booked", "moved", "ambiguous", "slot_taken", "none_fit"})
+
+
+async def answer_slot_choice(
+    dispatcher: CollectingDispatcher, tracker: Tracker, answer: dict[str, Any]
+) -> None:
+    """Utter a slot-choice answer; when every offered slot was ruled out, offer others."""
+    if answer.get("outcome") == "none_fit":
+        await offer_more_slots(dispatcher, tracker)
+    else:
+        utter_slot_choice(dispatcher, answer)
 
 
 async def answered_as_slot_choice(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
@@ -83,7 +93,7 @@ async def answered_as_slot_choice(dispatcher: CollectingDispatcher, tracker: Tra
     answer = await api_client.call(api_client.slot_choice, caller(tracker), latest_text(tracker))
     if answer.get("outcome") not in UNDERSTOOD_AS_CHOICE:
         return False
-    utter_slot_choice(dispatcher, answer)
+    await answer_slot_choice(dispatcher, tracker, answer)
     return True
 
 
@@ -104,7 +114,7 @@ class ActionChooseSlot(DialogueAction):
     ) -> list[dict[str, Any]]:
         try:
             answer = await api_client.call(api_client.slot_choice, caller(tracker), latest_text(tracker))
-            utter_slot_choice(dispatcher, answer)
+            await answer_slot_choice(dispatcher, tracker, answer)
         except (ApiUnavailable, UnknownBeneficiary):
             utter_technical_problem(dispatcher)
         return []

@@ -19,7 +19,15 @@ class SlotChoiceRequest(BaseModel):
 
 class SlotChoiceResult(BaseModel):
     outcome: Literal[
-        "booked", "moved", "ambiguous", "no_match", "slot_taken", "no_invitation", "already_booked"
+        "booked",
+        "moved",
+        "ambiguous",
+        "no_match",
+        # every offered slot ruled out: the dialogue offers others (POST /more-slots)
+        "none_fit",
+        "slot_taken",
+        "no_invitation",
+        "already_booked",
     ]
     appointment: AppointmentView | None = None
     options_text: str = ""

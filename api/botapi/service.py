@@ -80,7 +80,10 @@ def choose_slot(session: Session, *, beneficiary_id: int, text: str, now: dateti
         OfferedSlot(number=number, slot_id=slot.id, start=slot.start)
         for number, slot in enumerate(offered_slots, 1)
     ]
-    chosen_ids = resolve_slot_choice(text, offered, now=now, tz=tz).slot_ids
+    choice = resolve_slot_choice(text, offered, now=now, tz=tz)
+    chosen_ids = choice.slot_ids
+    if choice.excludes_all:
+        return SlotChoiceResult(outcome="none_fit")
     if not chosen_ids:
         return SlotChoiceResult(
             outcome="no_match", options_text=options_text([s.start for s in offered_slots], tz)

@@ -76,6 +76,15 @@ def test_with_no_option_left_it_says_so(bot_api: FakeBotApi, outcome: str) -> No
     ]
 
 
+def test_when_no_option_fits_other_slots_are_offered(bot_api: FakeBotApi) -> None:
+    bot_api.answers("POST", MORE_SLOTS, {"outcome": "offered", "options_text": OPTIONS})
+
+    said = choose(bot_api, {"outcome": "none_fit"}, text="ni le 1 ni le 2")
+
+    assert said == [{"response": "utter_more_slots", "options_text": OPTIONS}]
+    assert [sent.path for sent in bot_api.requests] == [SLOT_CHOICE, MORE_SLOTS]
+
+
 def test_no_pending_invitation(bot_api: FakeBotApi) -> None:
     assert choose(bot_api, {"outcome": "no_invitation"}) == [{"response": "utter_no_invitation"}]
 

@@ -120,6 +120,16 @@ def test_unmatched_answer_repeats_the_options(session, setup) -> None:
     assert result.options_text.count(")") == 4
 
 
+def test_an_answer_ruling_out_every_option_says_none_fit_and_books_nothing(session, setup) -> None:
+    org, place, motif, slots, person = setup
+    invitation_service.create_invitation(session, beneficiary_id=person.id, motif_id=motif.id, now=NOW)
+    result = bot_service.choose_slot(
+        session, beneficiary_id=person.id, text="ni le 1 ni le 2 ni le 3 ni le 4", now=NOW
+    )
+    assert result.outcome == "none_fit"
+    assert session.scalar(select(Appointment).where(Appointment.beneficiary_id == person.id)) is None
+
+
 def test_more_slots_moves_forward_then_runs_out(session, setup) -> None:
     org, place, motif, slots, person = setup
     invitation_service.create_invitation(session, beneficiary_id=person.id, motif_id=motif.id, now=NOW)

@@ -533,3 +533,24 @@ EXCLUSIONS = [
 )
 def test_time_formats_and_exclusions(text, expected):
     assert _ids(text, offered=WEEK) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "none_fits"),
+    [
+        ("pas lundi ni mardi ni jeudi ni vendredi", True),
+        ("ni le 1 ni le 2 ni le 3 ni le 4", True),
+        ("aucun: ni le matin ni l'apres-midi", True),
+        # some options left, or a choice made: something fits
+        ("pas lundi", False),
+        ("ni le 1 ni le 2", False),
+        ("pas lundi ni mardi, jeudi ok", False),
+        ("le 2", False),
+    ],
+)
+def test_an_answer_ruling_out_every_option_says_none_fits(text, none_fits):
+    """Then the dialogue offers other slots instead of saying it found no such slot."""
+    result = resolve_slot_choice(text, WEEK, now=NOW, tz=PARIS)
+    assert result.excludes_all is none_fits
+    if none_fits:
+        assert result.slot_ids == ()

@@ -14,3 +14,5 @@ class OfferedSlot:
 @dataclass(frozen=True)
 class SlotChoice:
     slot_ids: tuple[int, ...]  # matching offered slots, in the offered order; empty = no match
+    # every offered slot is ruled out ("ni le 1 ni le 2", "ni mercredi ni vendredi"): none fits
+    excludes_all: bool = False

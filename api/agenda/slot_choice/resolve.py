@@ -187,4 +187,8 @@ def resolve_slot_choice(
         chosen = {offered[0].slot_id}
     else:
         chosen = set()
-    return SlotChoice(slot_ids=tuple(s.slot_id for s in offered if s.slot_id in chosen - excluded))
+    offered_ids = {s.slot_id for s in offered}
+    return SlotChoice(
+        slot_ids=tuple(s.slot_id for s in offered if s.slot_id in chosen - excluded),
+        excludes_all=has_exclusion and not alternatives and offered_ids <= excluded,
+    )
