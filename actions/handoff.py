@@ -71,11 +71,17 @@ class ActionOutOfScope(DialogueAction):
         return []
 
 
+def is_a_question(text: str) -> bool:
+    return "?" in text
+
+
 class ActionFallback(DialogueAction):
     """Low NLU confidence: try the text as a slot choice first ("2", "jeudi 14h"), else hand off.
 
     slot-choice books nothing when no invitation is pending (outcome no_invitation or
     already_booked), so it is called directly instead of reading the state first.
+    A question we could not place ("vous connaissez un bon garage ?") is answered as one we
+    cannot answer by SMS, which it is, rather than with "je n'ai pas compris".
     """
 
     def name(self) -> str:
@@ -90,5 +96,8 @@ class ActionFallback(DialogueAction):
         except (ApiUnavailable, UnknownBeneficiary):
             utter_technical_problem(dispatcher)
             return []
-        await hand_off(dispatcher, tracker, "not_understood", "utter_not_understood")
+        if is_a_question(latest_text(tracker)):
+            await hand_off(dispatcher, tracker, "out_of_scope", "utter_out_of_scope")
+        else:
+            await hand_off(dispatcher, tracker, "not_understood", "utter_not_understood")
         return []

@@ -97,6 +97,21 @@ def test_the_fallback_hands_off_words_that_name_no_slot(bot_api: FakeBotApi, out
     ]
 
 
+def test_a_question_the_fallback_cannot_place_is_answered_as_out_of_scope(bot_api: FakeBotApi) -> None:
+    bot_api.answers("POST", SLOT_CHOICE, {"outcome": "no_match", "options_text": "1 : jeudi"})
+    bot_api.answers("POST", HANDOFF, {"expected_label": "d'ici lundi"})
+    text = "vous connaissez un bon garagiste ?"
+
+    _, said = run(ActionFallback(), message(text, "nlu_fallback"))
+
+    assert said == [{"response": "utter_out_of_scope"}]
+    assert bot_api.sent()[-1] == (
+        "POST",
+        HANDOFF,
+        {"beneficiary_id": BENEFICIARY_ID, "reason": "out_of_scope", "text": text},
+    )
+
+
 def test_the_fallback_with_the_api_down_does_not_hand_off(bot_api: FakeBotApi) -> None:
     bot_api.is_down("POST", SLOT_CHOICE)
 
