@@ -1,4 +1,4 @@
-"""Time resolve_slot_choice over every phrasing of tests/unit/test_slot_choice.py.
+"""Time resolve_slot_choice over every phrasing of tests/api/agenda/test_slot_choice.py.
 
 Run: python benchmarks/bench_slot_choice.py [rounds]
 The first round is reported apart: it pays dateparser's first-call set-up and
@@ -20,7 +20,7 @@ from api.agenda.slot_choice import match, resolve_slot_choice, vocabulary  # noq
 
 
 def _load_cases() -> list[tuple]:
-    path = ROOT / "tests" / "unit" / "test_slot_choice.py"
+    path = ROOT / "tests" / "api" / "agenda" / "test_slot_choice.py"
     spec = importlib.util.spec_from_file_location("bench_slot_cases", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.accounts.conftest import _fast_password_hash, account  # noqa: F401 (fixtures)
+from tests.api.conftest import _fast_password_hash, account  # noqa: F401 (fixtures)
 from tests.e2e.conftest import Agenda
 from tests.e2e.system import ROOT, System
 

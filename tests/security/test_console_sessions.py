@@ -15,8 +15,8 @@ from api.config import Settings, get_settings
 from api.console import login as console
 from api.main import app as api_app
 from bot.main import create_app as create_gateway
-from tests.accounts.factories import PASSWORD
-from tests.console.conftest import log_in
+from tests.api.accounts.factories import PASSWORD
+from tests.api.console.conftest import log_in
 from tests.security.test_production_refusals import SAFE
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

@@ -18,7 +18,7 @@ from api.accounts.models import ApiToken, ConsoleSession, LoginThrottle, User
 from api.console import login as console
 from api.db import session_scope
 from api.main import app
-from tests.accounts.factories import PASSWORD, make_account
+from tests.api.accounts.factories import PASSWORD, make_account
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

@@ -29,9 +29,9 @@ from api.text_safety import (
     parse_count,
 )
 from bot.main import create_app
-from tests.accounts.world import Org, build_org
 from tests.api import factories as f
-from tests.console.conftest import log_in
+from tests.api.console.conftest import log_in
+from tests.api.world import Org, build_org
 from tests.security.gateway import inbound_params, post_raw_signed, post_signed, raw_form, wait_for
 
 LONG = ("Bonjour, je vous écris au sujet de mon rendez-vous. " * 200)[:10_000]

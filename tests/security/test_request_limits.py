@@ -18,9 +18,9 @@ from api.messaging.models import InboundMessage
 from api.request_limits import MULTIPART_ENVELOPE_BYTES
 from bot import twilio_webhooks
 from bot.main import create_app
-from tests.accounts.world import Org, build_org
 from tests.api import factories as f
-from tests.console.conftest import log_in
+from tests.api.console.conftest import log_in
+from tests.api.world import Org, build_org
 from tests.security.gateway import WEBHOOK, inbound_params, post_signed
 
 KIB = 1024

@@ -19,7 +19,7 @@ from api.messaging.models import OutboxMessage
 from api.messaging.segments import to_gsm7
 from api.offers.models import Service, Structure
 from tests.api import factories as f
-from tests.offers.rows import service_row, structure_row
+from tests.api.offers.rows import service_row, structure_row
 
 # --------------------------------------------------------------------------- offers
 
