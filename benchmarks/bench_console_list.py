@@ -27,54 +27,41 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
-DB_NAME = "bench_console"
-os.environ["SPIE_DATABASE_URL"] = (
-    PG_SERVER.replace("postgresql://", "postgresql+psycopg://", 1) + f"/{DB_NAME}"
-)
-
-import psycopg  # noqa: E402
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-import api.models  # noqa: E402, F401  (registers every table)
-from alembic import command  # noqa: E402
-from alembic.config import Config  # noqa: E402
-from api.agenda.models import Motif, Place, Slot  # noqa: E402
+from api.agenda.models import Slot  # noqa: E402
 from api.appointments.followup import followup_status, followup_statuses  # noqa: E402
 from api.appointments.models import Appointment  # noqa: E402
 from api.beneficiaries.models import Beneficiary  # noqa: E402
 from api.console.views import list_beneficiaries  # noqa: E402
 from api.db import get_engine  # noqa: E402
 from api.invitations.models import Invitation  # noqa: E402
-from api.organisations.models import Organisation  # noqa: E402
+from benchmarks.world import (  # noqa: E402
+    ensure_postgres_database,
+    insert_returning_ids,
+    organisation_place_motif,
+    postgres_url,
+    reset_schema,
+)
 
+DB_NAME = "bench_console"
+DATABASE_URL = postgres_url(DB_NAME)
+# Before the first get_engine(): the settings (and the engine) are cached per process.
+os.environ["SPIE_DATABASE_URL"] = DATABASE_URL
 TARGET_SECONDS = 1.0
 
 
 def rebuild() -> None:
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB_NAME,)).fetchone():
-            connection.execute(f'CREATE DATABASE "{DB_NAME}"')
-    with get_engine().begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "alembic"))
-    command.upgrade(config, "head")
+    ensure_postgres_database(DATABASE_URL)
+    reset_schema(get_engine())
 
 
 def populate(count: int, now: datetime) -> int:
     with get_engine().begin() as connection:
-
-        def ids(model, rows):
-            statement = insert(model.__table__).returning(model.__table__.c.id, sort_by_parameter_order=True)
-            return list(connection.execute(statement, rows).scalars())
-
-        (org,) = ids(Organisation, [{"name": "Bench", "departement_code": "26", "time_zone": "Europe/Paris"}])
-        (place,) = ids(Place, [{"organisation_id": org, "name": "Lieu", "address": "1 rue X"}])
-        (motif,) = ids(Motif, [{"organisation_id": org, "name": "RSA", "duration_minutes": 30}])
-        people = ids(
+        org, place, motif = organisation_place_motif(connection, "Bench")
+        people = insert_returning_ids(
+            connection,
             Beneficiary,
             [
                 {
@@ -90,7 +77,8 @@ def populate(count: int, now: datetime) -> int:
             ],
         )
         invited = people[: count // 2]
-        ids(
+        insert_returning_ids(
+            connection,
             Invitation,
             [
                 {
@@ -112,7 +100,8 @@ def populate(count: int, now: datetime) -> int:
         starts = [
             now + timedelta(days=(-5 if index % 2 else 5), minutes=index) for index in range(len(booked))
         ]
-        slots = ids(
+        slots = insert_returning_ids(
+            connection,
             Slot,
             [
                 {
@@ -127,7 +116,8 @@ def populate(count: int, now: datetime) -> int:
                 for start in starts
             ],
         )
-        ids(
+        insert_returning_ids(
+            connection,
             Appointment,
             [
                 {

@@ -69,14 +69,15 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 import api.models  # noqa: E402,F401 (every table: inserts resolve their foreign keys)
 from api.botapi import voucher  # noqa: E402
+from api.db import make_engine  # noqa: E402
 from api.messaging.models import InboundMessage  # noqa: E402
+from benchmarks.world import ensure_postgres_database, postgres_url, reset_schema  # noqa: E402
 from tests.e2e.conftest import Agenda  # noqa: E402
 from tests.e2e.system import System  # noqa: E402
 from tests.fakes import twilio_fake  # noqa: E402
 
 CODE_DIRS = ("api", "bot", "actions", "rasa_channels", "alembic", "data", "domain.yml", "config.yml")
-PG_SERVER_URL = "postgresql+psycopg://postgres@127.0.0.1:5432"
-PG_BENCH_URL = os.environ.get("SPIE_BENCH_DATABASE_URL", f"{PG_SERVER_URL}/bench")
+PG_BENCH_URL = os.environ.get("SPIE_BENCH_DATABASE_URL", postgres_url("bench"))
 
 # One conversation of an invited person, with the start of the reply each message should get
 # (wording of domain.yml; a wrong prefix means the two paths did not do the same work).
@@ -363,38 +364,11 @@ def prepare_database(backend: str) -> str:
         url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='spie-bench-')) / 'bench.db'}"
     else:
         url = PG_BENCH_URL
-        _reset_postgres(url)
-    env = {**os.environ, "SPIE_DATABASE_URL": url, "SPIE_ENVIRONMENT": "test"}
-    subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "alembic"), "upgrade", "head"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+        ensure_postgres_database(url)
+    engine = make_engine(url)
+    reset_schema(engine)
+    engine.dispose()
     return url
-
-
-def _reset_postgres(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    server, _, name = url.rpartition("/")
-    if "bench" not in name:
-        raise SystemExit(f"refusing to drop the schema of {name!r}: the benchmark database must be *bench*")
-    libpq = server.replace("postgresql+psycopg://", "postgresql://")
-    try:
-        with psycopg.connect(f"{libpq}/postgres", autocommit=True) as connection:
-            exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-            if not exists:
-                connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    except psycopg.OperationalError as exc:
-        raise SystemExit(
-            f"PostgreSQL unreachable at {server} ({exc}); try scripts/ensure-services.sh"
-        ) from exc
-    with psycopg.connect(f"{libpq}/{name}", autocommit=True) as connection:
-        connection.execute("DROP SCHEMA IF EXISTS public CASCADE")
-        connection.execute("CREATE SCHEMA public")
 
 
 def make_people(system: System, inbox: Inbox, count: int) -> list[dict[str, Any]]:

@@ -23,7 +23,6 @@ Target: a year of figures in under 1 s on each database (PASS/MISS); nothing fai
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import tempfile
@@ -35,21 +34,16 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
 DB_NAME = "bench_figures"
 TARGET_SECONDS = 1.0
 PARIS = ZoneInfo("Europe/Paris")
 GROUPS = ("garde_enfants", "mobilite", "permis", "logement", "sante", "numerique")
 
-import psycopg  # noqa: E402
 from sqlalchemy import func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-import api.models  # noqa: E402, F401  (registers every table)
-from alembic import command  # noqa: E402
-from alembic.config import Config  # noqa: E402
-from api.agenda.models import Motif, Place, Slot  # noqa: E402
+from api.agenda.models import Slot  # noqa: E402
 from api.appointments.models import Appointment  # noqa: E402
 from api.beneficiaries.models import Beneficiary  # noqa: E402
 from api.carnet.models import CarnetEntry  # noqa: E402
@@ -57,27 +51,19 @@ from api.db import make_engine  # noqa: E402
 from api.figures import service as figures_service  # noqa: E402
 from api.invitations.models import Invitation  # noqa: E402
 from api.messaging.models import InboundMessage, OutboxMessage  # noqa: E402
-from api.organisations.models import Organisation  # noqa: E402
-
-
-def migrate(engine: Engine) -> None:
-    """Build the schema with the migrations, on this engine (alembic/env.py takes a connection)."""
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "alembic"))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+from benchmarks.world import (  # noqa: E402
+    ensure_postgres_database,
+    insert_returning_ids,
+    organisation_place_motif,
+    postgres_url,
+    reset_schema,
+)
 
 
 def postgres_engine() -> Engine:
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB_NAME,)).fetchone():
-            connection.execute(f'CREATE DATABASE "{DB_NAME}"')
-    return make_engine(PG_SERVER.replace("postgresql://", "postgresql+psycopg://", 1) + f"/{DB_NAME}")
+    url = postgres_url(DB_NAME)
+    ensure_postgres_database(url)
+    return make_engine(url)
 
 
 def populate(engine: Engine, *, people: int, messages: int, now: datetime, prefix: str, seed: int) -> int:
@@ -89,19 +75,9 @@ def populate(engine: Engine, *, people: int, messages: int, now: datetime, prefi
         return start + (end - start) * rng.random()
 
     with engine.begin() as connection:
-
-        def ids(model, rows: list[dict]) -> list[int]:
-            if not rows:
-                return []
-            statement = insert(model.__table__).returning(model.__table__.c.id, sort_by_parameter_order=True)
-            return list(connection.execute(statement, rows).scalars())
-
-        (org,) = ids(
-            Organisation, [{"name": f"Bench {prefix}", "departement_code": "26", "time_zone": "Europe/Paris"}]
-        )
-        (place,) = ids(Place, [{"organisation_id": org, "name": "Lieu", "address": "1 rue X"}])
-        (motif,) = ids(Motif, [{"organisation_id": org, "name": "RSA", "duration_minutes": 30}])
-        persons = ids(
+        org, place, motif = organisation_place_motif(connection, f"Bench {prefix}")
+        persons = insert_returning_ids(
+            connection,
             Beneficiary,
             [
                 {
@@ -131,13 +107,16 @@ def populate(engine: Engine, *, people: int, messages: int, now: datetime, prefi
             }
 
         invited_at = {person: moment() for person in persons}
-        invitation_ids = ids(Invitation, [invitation(p, "invitation", at) for p, at in invited_at.items()])
-        ids(Invitation, [invitation(p, "move", moment()) for p in persons[::10]])
+        invitation_ids = insert_returning_ids(
+            connection, Invitation, [invitation(p, "invitation", at) for p, at in invited_at.items()]
+        )
+        insert_returning_ids(connection, Invitation, [invitation(p, "move", moment()) for p in persons[::10]])
 
         booked = [(p, i) for p, i in zip(persons, invitation_ids, strict=True) if rng.random() < 0.6]
         booked_at = [invited_at[p] + timedelta(hours=rng.uniform(1, 240)) for p, _i in booked]
         starts = [at + timedelta(days=rng.uniform(2, 20)) for at in booked_at]
-        slots = ids(
+        slots = insert_returning_ids(
+            connection,
             Slot,
             [
                 {
@@ -158,7 +137,8 @@ def populate(engine: Engine, *, people: int, messages: int, now: datetime, prefi
                 return "unknown"
             return rng.choices(["seen", "noshow", "excused", "revoked", "unknown"], [70, 15, 5, 2, 8])[0]
 
-        ids(
+        insert_returning_ids(
+            connection,
             Appointment,
             [
                 {
@@ -196,9 +176,10 @@ def populate(engine: Engine, *, people: int, messages: int, now: datetime, prefi
                     "sent_at": at,
                 }
             )
-        outbox_ids = ids(OutboxMessage, outbound)
+        outbox_ids = insert_returning_ids(connection, OutboxMessage, outbound)
         inbound_at = [moment() for _ in persons]
-        inbound_ids = ids(
+        inbound_ids = insert_returning_ids(
+            connection,
             InboundMessage,
             [
                 {
@@ -288,7 +269,7 @@ def run(db: str, *, people: int, messages: int) -> bool:
     else:
         engine = postgres_engine()
         where = f"PostgreSQL, database {DB_NAME}"
-    migrate(engine)
+    reset_schema(engine)
     began = time.perf_counter()
     org = populate(engine, people=people, messages=messages, now=now, prefix="6", seed=1)
     populate(
