@@ -23,6 +23,7 @@ from api.console.routes import install_console
 from api.db import session_scope
 from api.errors import install_error_handler
 from api.figures.routes import router as figures_router
+from api.followers.routes import router as followers_router
 from api.handoffs.routes import router as handoffs_router
 from api.hsts import StrictTransportSecurity
 from api.invitations.routes import router as invitations_router
@@ -41,6 +42,7 @@ API_ROUTERS = (
     beneficiaries_router,
     appointments_router,
     carnet_router,
+    followers_router,
     invitations_router,
     scheduling_router,
     barriers_router,

@@ -6,6 +6,7 @@ from api.appointments.models import Appointment
 from api.beneficiaries.models import Beneficiary, BeneficiaryImport
 from api.carnet.models import CarnetEntry
 from api.db import Base
+from api.followers.models import Follower, FollowerReferent, SharingConsent
 from api.handoffs.models import HandoffRequest
 from api.invitations.models import Invitation
 from api.messaging.models import DeliveryStatusEvent, InboundEffect, InboundMessage, OutboxMessage
@@ -27,6 +28,8 @@ __all__ = [
     "ConsoleSession",
     "DeliveryStatusEvent",
     "ErasureRecord",
+    "Follower",
+    "FollowerReferent",
     "HandoffRequest",
     "InboundEffect",
     "InboundMessage",
@@ -41,6 +44,7 @@ __all__ = [
     "OutboxMessage",
     "Place",
     "ScheduledMessage",
+    "SharingConsent",
     "Slot",
     "User",
 ]

@@ -19,6 +19,8 @@ from api.beneficiaries.schemas import BeneficiaryRead
 from api.db import utcnow
 from api.deps import SessionDep
 from api.errors import Conflict
+from api.followers import audit
+from api.followers.access import reader_of
 from api.invitations import service as invitation_service
 from api.scheduling import service as scheduling_service
 
@@ -42,7 +44,11 @@ def list_beneficiaries(session: SessionDep, user: CurrentUser, organisation_id: 
 
 @router.get("/beneficiaries/{beneficiary_id}", response_model=BeneficiaryRead, tags=["beneficiaries"])
 def get_beneficiary(beneficiary_id: int, session: SessionDep, user: CurrentUser):
-    return _with_statuses(session, [member_beneficiary(session, user, beneficiary_id)])[0]
+    """The person, for their organisation and for the structures that follow or followed them."""
+    reader = reader_of(session, user, beneficiary_id)
+    if reader.across:
+        audit.record(session, user, reader, "beneficiary.read_shared")
+    return _with_statuses(session, [reader.beneficiary])[0]
 
 
 @router.get("/appointments", response_model=list[AppointmentRead], tags=["appointments"])

@@ -27,6 +27,7 @@ from api.beneficiaries import csv_file
 from api.beneficiaries import service as beneficiary_service
 from api.beneficiaries.models import Beneficiary, BeneficiaryImport
 from api.db import session_scope, utcnow
+from api.followers import service as followers_service
 from api.organisations import service as organisation_service
 
 log = logging.getLogger("api.beneficiaries.csv_import")
@@ -215,6 +216,7 @@ def _apply(
     silenced = beneficiary_service.opted_out_numbers(session, phones=phones)
     created = updated = error_rows = 0
     errors: list[dict[str, Any]] = []
+    new: list[Beneficiary] = []
     for person, row_errors in chunk:
         if person is None:
             error_rows += 1
@@ -222,11 +224,13 @@ def _apply(
             continue
         existing = known.get(person.phone)
         if existing is None:
-            session.add(_new_beneficiary(organisation_id, person, opted_out_at=silenced.get(person.phone)))
+            new.append(_new_beneficiary(organisation_id, person, opted_out_at=silenced.get(person.phone)))
+            session.add(new[-1])
             created += 1
         elif _update(existing, person):
             updated += 1
     session.flush()
+    followers_service.holders_follow(session, beneficiaries=new, now=utcnow())
     return replace(
         progress,
         processed=progress.processed + len(chunk),

@@ -7,6 +7,7 @@ from api.beneficiaries.models import Beneficiary
 from api.beneficiaries.phones import normalise_mobile
 from api.db import utcnow
 from api.errors import Conflict, Invalid, NotFound
+from api.followers import service as followers_service
 from api.organisations import service as organisation_service
 
 
@@ -43,6 +44,7 @@ def create_beneficiary(
     )
     session.add(beneficiary)
     session.flush()
+    followers_service.holders_follow(session, beneficiaries=[beneficiary], now=beneficiary.created_at)
     return beneficiary
 
 

@@ -21,6 +21,7 @@ from api.beneficiaries.models import Beneficiary
 from api.carnet import service as carnet_service
 from api.carnet.models import CarnetEntry
 from api.console import labels, views
+from api.console.followers_panel import followers_panel
 from api.console.rendering import harden, page
 from api.console.session import (
     LOGIN_URL,
@@ -191,6 +192,7 @@ def _carnet_page(
         "status": labels.FOLLOWUP_STATUSES[status],
         "channel": labels.CHANNELS.get(beneficiary.preferred_channel, beneficiary.preferred_channel),
         "items": views.timeline(session, beneficiary=beneficiary, tz=tz),
+        "followers": followers_panel(session, beneficiary=beneficiary, tz=tz),
         "waiting": waiting,
         "waiting_reason": labels.HANDOFF_REASONS.get(waiting.reason, waiting.reason) if waiting else "",
         "refusal": _refusal(beneficiary),

@@ -3,7 +3,8 @@
 Deleted: the person, their invitations, appointments (the place of a future booked one goes
 back to its slot), carnet, messages both ways (theirs, and those of their number linked to
 nobody: sent before it was registered) with their delivery statuses, scheduled messages and
-queue entries (the operator's, for their number, too). Kept: the audit log lines (the legal
+queue entries (the operator's, for their number, too), who followed them and their consent to
+share (api/followers). Kept: the audit log lines (the legal
 trace of who read what), detached from the person and tagged with the erasure; and one
 ErasureRecord: organisation, date, reason, who, and row counts only. The carnet rows are gone,
 so the ErasureRecord is the carnet's anonymous trace.
@@ -32,6 +33,7 @@ from api.appointments.models import Appointment
 from api.beneficiaries.models import Beneficiary, BeneficiaryImport
 from api.carnet.models import CarnetEntry
 from api.errors import Conflict, Invalid, NotFound
+from api.followers import service as followers_service
 from api.handoffs.models import HandoffRequest
 from api.invitations.models import Invitation
 from api.messaging.models import DeliveryStatusEvent, InboundEffect, InboundMessage, OutboxMessage
@@ -244,6 +246,7 @@ def erase_person(
         )
     counts = found.counts()
     counts["beneficiary_imports_cleaned"] = _clean_import_reports(session, beneficiary=locked)
+    followers_service.forget_person(session, beneficiary_id=locked.id)
     session.delete(locked)
     record.removed = counts
     session.flush()

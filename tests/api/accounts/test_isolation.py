@@ -20,6 +20,7 @@ from api.handoffs.models import HandoffRequest
 from tests.api.accounts import isolation_agenda, isolation_figures, isolation_imports, isolation_privacy
 from tests.api.accounts.factories import Account
 from tests.api.api_routes import api_operations, id_parameters
+from tests.api.followers import isolation_followers
 from tests.api.world import Org, build_org
 
 MISSING = 987_654_321
@@ -149,12 +150,15 @@ NARROWING: dict[tuple[str, str, str], Callable[[Ctx, int], Response]] = {
 
 
 # Each area keeps its own cases, and how to make a resource of organisation B for its new ids.
-AREAS = [isolation_agenda, isolation_figures, isolation_imports, isolation_privacy]
+AREAS = [isolation_agenda, isolation_figures, isolation_imports, isolation_privacy, isolation_followers]
 B_IDS: dict[str, Callable[[Session, Org], int]] = {}
+# Ids a caller names on purpose (another organisation, to follow their person): the area checks them.
+DELIBERATE: set[tuple[str, str, str]] = set()
 for _area in AREAS:
     CASES.update(_area.CASES)
     NARROWING.update(_area.NARROWING)
     B_IDS.update(_area.B_IDS)
+    DELIBERATE |= getattr(_area, "DELIBERATE", set())
 
 
 def _b_value(ctx: Ctx, param: str, session: Session) -> int:
@@ -185,9 +189,16 @@ def id_inputs() -> set[tuple[str, str, str]]:
 
 
 def test_every_id_of_the_api_is_covered() -> None:
-    missing = id_inputs() - set(CASES) - set(NARROWING)
+    missing = id_inputs() - set(CASES) - set(NARROWING) - DELIBERATE
     assert not missing, f"routes taking an id with no isolation case in {__name__}: {sorted(missing)}"
-    assert not (set(CASES) | set(NARROWING)) - id_inputs(), "cases for routes that no longer exist"
+    covered = set(CASES) | set(NARROWING) | DELIBERATE
+    assert not covered - id_inputs(), "cases for routes that no longer exist"
+
+
+def test_naming_another_organisation_to_follow_gives_the_caller_nothing(
+    client: TestClient, world: tuple[Org, Org]
+) -> None:
+    isolation_followers.check_naming_another_organisation(client, *world)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from api.beneficiaries.models import Beneficiary, BeneficiaryImport
 from api.beneficiaries.phones import normalise_mobile
 from api.console.import_pages import EXAMPLE_FILE
 from api.db import get_session, session_scope, utcnow
+from api.followers.models import Follower
 from api.main import app
 from api.organisations.models import Organisation
 from tests.api import factories as f
@@ -530,6 +531,7 @@ def committed_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[int, str]
         ids = (organisation.id, agent.user.id)
     yield ids[0], agent.token
     with session_scope() as session:
+        session.execute(delete(Follower).where(Follower.organisation_id == ids[0]))
         session.execute(delete(Beneficiary).where(Beneficiary.organisation_id == ids[0]))
         session.execute(delete(BeneficiaryImport).where(BeneficiaryImport.organisation_id == ids[0]))
         session.execute(delete(ApiToken).where(ApiToken.user_id == ids[1]))

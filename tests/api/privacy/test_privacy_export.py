@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from api.accounts.models import AuditLog
 from api.beneficiaries.models import Beneficiary
 from api.db import session_scope, utcnow
+from api.followers import service as followers_service
 from api.privacy import cli
 from api.privacy.erasure import footprint
 from api.privacy.export import export_person
@@ -161,5 +162,6 @@ def test_the_command_line_export_for_the_dpo(tmp_path, capsys: pytest.CaptureFix
     with pytest.raises(SystemExit):
         cli.main(["export", "--beneficiary-id", "987654321"])
     with session_scope() as session:  # committed above: leave no one behind for other tests
+        followers_service.forget_person(session, beneficiary_id=beneficiary_id)
         session.delete(session.get(Beneficiary, beneficiary_id))
         session.commit()
