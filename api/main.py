@@ -30,6 +30,7 @@ from api.invitations.routes import router as invitations_router
 from api.messaging.routes import router as messaging_router
 from api.offers.routes import router as offers_router
 from api.privacy import log_masking
+from api.privacy.handover_routes import router as handover_router
 from api.privacy.routes import router as privacy_router
 from api.request_limits import RequestBodyLimit, api_limits
 from api.scheduling.routes import router as scheduling_router
@@ -52,6 +53,7 @@ API_ROUTERS = (
     imports_router,
     figures_router,
     privacy_router,
+    handover_router,
     accounts_router,
 )
 

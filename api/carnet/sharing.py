@@ -5,7 +5,8 @@ followed the person sees:
 - no entry newer than the end of its follow-up, once it stopped following;
 - none of the holder's professional notes (written for the organisation's professionals only);
 - the entries that hold the person's own words (their messages, barriers, questionnaire answers,
-  what they asked a professional) only while the person's consent to share is given.
+  what they asked a professional, any text they authored) only while the person's consent to
+  share is given.
 Every entry is today written for the holder (messages, bookings, notes): the holder is each
 entry's author organisation.
 """
@@ -23,7 +24,7 @@ HOLDER_ONLY_KINDS = frozenset({"note"})
 
 def holds_words(entry: CarnetEntry) -> bool:
     """The entry holds the person's own words (sensitive: shared only with their consent)."""
-    return entry.kind in WORDS_KINDS or entry.author == "beneficiary"
+    return entry.kind in WORDS_KINDS or (entry.author == "beneficiary" and bool(entry.body))
 
 
 def visible_to(reader: Reader, entries: list[CarnetEntry]) -> list[CarnetEntry]:

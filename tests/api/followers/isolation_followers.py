@@ -53,6 +53,9 @@ CASES: dict = {
     ("DELETE", "/api/beneficiaries/{beneficiary_id}/sharing-consent", "beneficiary_id"): lambda c, v: c.call(
         "DELETE", f"/api/beneficiaries/{v}/sharing-consent"
     ),
+    ("GET", "/api/beneficiaries/{beneficiary_id}/handover", "beneficiary_id"): lambda c, v: c.call(
+        "GET", f"/api/beneficiaries/{v}/handover"
+    ),
 }
 NARROWING: dict = {}
 B_IDS: dict[str, Callable[[Session, Org], int]] = {}
