@@ -22,6 +22,7 @@ class FollowerRow:
 class FollowersPanel:
     rows: list[FollowerRow]
     consent: str
+    consent_given: bool
 
 
 def followers_panel(session: Session, *, beneficiary: Beneficiary, tz: ZoneInfo) -> FollowersPanel:
@@ -41,4 +42,4 @@ def followers_panel(session: Session, *, beneficiary: Beneficiary, tz: ZoneInfo)
     else:
         how = "par SMS" if consent.given_how == "sms" else "noté par un professionnel"
         text = f"Accord de partage donné le {consent.given_at.astimezone(tz):%d/%m/%Y} ({how})."
-    return FollowersPanel(rows=rows, consent=text)
+    return FollowersPanel(rows=rows, consent=text, consent_given=consent is not None)

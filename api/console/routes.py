@@ -53,6 +53,9 @@ FLASH = {  # ?ok=... after a form: (text, DSFR alert type)
     "deja-pris": ("Quelqu'un d'autre s'occupe déjà de cette demande.", "info"),
     "clos": ("Demande close.", "success"),
     "deja-clos": ("Cette demande était déjà close.", "info"),
+    "partage-donne": ("Accord de partage noté.", "success"),
+    "partage-retire": ("Accord retiré : les autres structures ne voient plus ses mots.", "success"),
+    "partage-inchange": ("L'accord de partage était déjà dans cet état.", "info"),
 }
 
 
@@ -65,11 +68,13 @@ def install_console(app: FastAPI) -> None:
         plage_pages,
         privacy_pages,
         rendez_vous_pages,
+        sharing_pages,
     )
 
     mount_static(app)
     app.include_router(router)
-    for area in (agenda_pages, plage_pages, rendez_vous_pages, figures_pages, import_pages, privacy_pages):
+    pages = (agenda_pages, plage_pages, rendez_vous_pages, figures_pages, import_pages, privacy_pages)
+    for area in (*pages, sharing_pages):
         app.include_router(area.router)
 
     @app.exception_handler(LoginRequired)

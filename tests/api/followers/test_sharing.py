@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -124,3 +125,35 @@ def test_the_console_shows_the_consent(world: World) -> None:
     log_in(world.client, world.departement.agent)
     html = world.client.get(f"/console/beneficiaires/{world.person.id}").text
     assert "Accord de partage donné le" in html and "noté par un professionnel" in html
+
+
+def test_the_console_notes_the_consent_and_its_withdrawal(world: World, session: Session) -> None:
+    world.follow(world.agency)
+    csrf = log_in(world.client, world.departement.agent)
+    path = f"/console/beneficiaires/{world.person.id}/partage"
+    given = world.client.post(
+        path, data={"csrf_token": csrf, "action": "donner", "note": "dit au guichet"}, follow_redirects=False
+    )
+    assert given.status_code == 303 and given.headers["location"].endswith("?ok=partage-donne#suivi")
+    assert "inbound_message" in _kinds(world, world.agency.agent)
+    consent = world.get(world.departement.agent, f"{world.base}/sharing-consent").json()["history"][0]
+    assert (consent["given_by_user_id"], consent["note"]) == (
+        world.departement.agent.user.id,
+        "dit au guichet",
+    )
+    assert "La personne retire son accord" in world.client.get(given.headers["location"]).text
+    withdrawn = world.client.post(
+        path, data={"csrf_token": csrf, "action": "retirer"}, follow_redirects=False
+    )
+    assert withdrawn.headers["location"].endswith("?ok=partage-retire#suivi")
+    assert _kinds(world, world.agency.agent) == ["appointment_booked"]
+    # Without the session's CSRF token nothing changes.
+    forged = world.client.post(
+        path, data={"csrf_token": "forged", "action": "donner"}, follow_redirects=False
+    )
+    assert forged.status_code == 403
+    assert world.get(world.departement.agent, f"{world.base}/sharing-consent").json()["given"] is False
+    # Another structure's professional cannot use the console on this person (404, as a missing one).
+    other = TestClient(world.client.app)
+    log_in(other, world.agency.agent)
+    assert other.get(f"/console/beneficiaires/{world.person.id}").status_code == 404

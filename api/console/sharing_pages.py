@@ -1,0 +1,64 @@
+"""The console's form for the person's consent to share with the structures that follow them:
+a professional of the record's organisation notes it, or its withdrawal (docs/access.md)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import RedirectResponse, Response
+
+from api.accounts import service as accounts_service
+from api.console.rendering import harden
+from api.console.session import CurrentConsoleUser, member_beneficiary
+from api.db import utcnow
+from api.deps import SessionDep
+from api.errors import AppError
+from api.followers import service as followers_service
+
+router = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)
+
+
+@router.post("/beneficiaires/{beneficiary_id}/partage")
+def record_consent(
+    beneficiary_id: int,
+    session: SessionDep,
+    user: CurrentConsoleUser,
+    csrf_token: Annotated[str, Form()] = "",
+    action: Annotated[str, Form()] = "",
+    note: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    """`action=donner`: the person agreed to share (noted by the user); `action=retirer`: withdrawn."""
+    user.check_csrf(csrf_token)
+    beneficiary = member_beneficiary(session, user, beneficiary_id)
+    now = utcnow()
+    try:
+        if action == "donner":
+            followers_service.give_consent(
+                session,
+                beneficiary_id=beneficiary.id,
+                how="professional",
+                now=now,
+                user_id=user.user_id,
+                note=note,
+            )
+        elif action == "retirer":
+            followers_service.withdraw_consent(
+                session, beneficiary_id=beneficiary.id, now=now, user_id=user.user_id
+            )
+        else:
+            raise AppError(422, "action must be donner or retirer")
+        outcome = "partage-donne" if action == "donner" else "partage-retire"
+        accounts_service.record_audit(
+            session,
+            user_id=user.user_id,
+            action="consent.give" if action == "donner" else "consent.withdraw",
+            organisation_id=beneficiary.organisation_id,
+            beneficiary_id=beneficiary.id,
+            ip=user.principal.ip,
+            detail="console",
+            now=now,
+        )
+    except AppError as refused:
+        if refused.status_code == 422:
+            raise
+        outcome = "partage-inchange"  # given twice, or withdrawn with none given: nothing changed
+    return harden(RedirectResponse(f"/console/beneficiaires/{beneficiary.id}?ok={outcome}#suivi", 303))
