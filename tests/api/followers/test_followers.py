@@ -14,7 +14,7 @@ from api.beneficiaries.models import Beneficiary
 from api.followers.models import Follower
 from api.organisations.models import Organisation
 from tests.api.console.conftest import log_in
-from tests.api.followers.conftest import World
+from tests.api.followers.world import World
 from tests.conftest import ROOT
 
 

@@ -10,7 +10,7 @@ from api.accounts.models import AuditLog
 from api.carnet import service as carnet_service
 from api.followers.models import Follower
 from tests.api.console.conftest import log_in
-from tests.api.followers.conftest import World
+from tests.api.followers.world import World
 
 
 def _kinds(world: World, account) -> list[str]:

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import jsonschema
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,11 +15,17 @@ from api.accounts.models import AuditLog
 from api.appointments import service as appointment_service
 from api.db import utcnow
 from tests.api import factories as f
-from tests.api.followers.conftest import World
+from tests.api.followers.world import World, build_world
 from tests.conftest import ROOT
 
 SCHEMA = json.loads((ROOT / "docs" / "handover-format.schema.json").read_text(encoding="utf-8"))
 DOC = (ROOT / "docs" / "handover-format.md").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def world(session: Session, client: TestClient) -> World:
+    """The département, a France Travail agency and an association around one person."""
+    return build_world(session, client)
 
 
 @pytest.fixture
