@@ -19,6 +19,7 @@ test-actions: .venv-rasa/.installed
 	.venv-rasa/bin/python -m pytest -q tests/actions
 
 test-sqlite: node_modules/.installed /usr/bin/chromium
+	scripts/ensure-services.sh
 	$(APP_PY) -m pytest -q
 
 test-postgres: node_modules/.installed /usr/bin/chromium

@@ -44,8 +44,15 @@ class Settings(BaseSettings):
 
     # WhatsApp approved templates by message kind ("reminder", "relance"), as JSON.
     whatsapp_templates: dict[str, str] = {}
-    # Twilio's throughput cap per sender number; the dispatcher never goes faster.
+    # Twilio's throughput cap per sender number; the sending processes never go faster. With
+    # SPIE_REDIS_URL it is one cap for the whole cluster; without, each process has its own.
     max_messages_per_second: float = 30.0
+    # Redis, where every process shares state: the cap above (one bucket per sender number).
+    # Empty (`make run`, most tests): a bucket per process. Required in production, where the
+    # gateways and schedulers always send side by side (docs/production.md).
+    redis_url: str = ""
+    # Prefix of every key this project writes in Redis (several deployments may share one).
+    redis_key_prefix: str = "spie:"
     outbox_send_concurrency: int = 8
     scheduler_interval_seconds: float = 30.0
     sweep_batch_size: int = 200
@@ -122,6 +129,11 @@ def production_problems(settings: Settings) -> list[str]:
         )
     if not settings.twilio_enabled:
         problems.append("SPIE_TWILIO_ACCOUNT_SID is empty: the simulator exists only in development")
+    if not settings.redis_url:
+        problems.append(
+            "SPIE_REDIS_URL is empty: the gateways and schedulers must share one Twilio cap per "
+            "sender number through Redis"
+        )
     if not settings.public_base_url.startswith("https://"):
         problems.append("SPIE_PUBLIC_BASE_URL must be https:// (Twilio signs that URL)")
     return problems

@@ -6,6 +6,7 @@ transaction rolled back at the end.
 
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ os.environ["SPIE_ENVIRONMENT"] = "test"
 os.environ["SPIE_RASA_URL"] = "http://127.0.0.1:9"
 os.environ["SPIE_RASA_TIMEOUT_SECONDS"] = "2"
 
+import redis  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
@@ -85,3 +87,31 @@ def client(session: Session) -> Iterator[TestClient]:
         yield TestClient(app)
     finally:
         app.dependency_overrides.pop(get_session, None)
+
+
+TEST_REDIS_URL = os.environ.get("SPIE_TEST_REDIS_URL") or "redis://127.0.0.1:6379/5"
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The test Redis (scripts/ensure-services.sh starts it); each test writes under its own prefix."""
+    client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"Redis unreachable at {TEST_REDIS_URL} ({exc}): run scripts/ensure-services.sh")
+    finally:
+        client.close()
+    return TEST_REDIS_URL
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test's own; its keys are deleted afterwards."""
+    prefix = f"spie-test-{uuid.uuid4().hex[:12]}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=prefix + "*"))
+    if keys:
+        client.delete(*keys)
+    client.close()

@@ -27,9 +27,10 @@ from api.messaging.delivery import apply_delivery_error
 from api.messaging.models import OutboxMessage
 from bot.outbox import uncertain
 from bot.outbox.heartbeat import Heartbeat
-from bot.outbox.rate_limit import RateLimiter
+from bot.outbox.rate_limit import make_rate_limiter
 from bot.outbox.records import mark_sent
 from bot.outbox.senders import MessageSender, SendError, SendResult
+from bot.outbox.shared_rate_limit import RateLimiterClosed
 
 log = logging.getLogger(__name__)
 
@@ -61,13 +62,15 @@ class Outcome:
     result: SendResult | None = None
     error: SendError | None = None
     at: datetime | None = None
+    # Not sent: the process stopped while waiting for the cap. The row goes back to pending.
+    released: bool = False
 
 
 class OutboxDispatcher:
     def __init__(self, sender: MessageSender, settings: Settings) -> None:
         self._sender = sender
         self._settings = settings
-        self._limiter = RateLimiter(settings.max_messages_per_second)
+        self._limiter = make_rate_limiter(settings)
         self._executor = ThreadPoolExecutor(max_workers=settings.outbox_send_concurrency)
         self._wake = asyncio.Event()
         self.owner = uuid.uuid4().hex
@@ -176,7 +179,10 @@ class OutboxDispatcher:
 
     def _send(self, message: Claimed) -> Outcome:
         """Runs in the thread pool: no database work here, only the rate cap and the HTTP call."""
-        self._limiter.wait(self._sender.sender_key(message.channel))
+        try:
+            self._limiter.wait(self._sender.sender_key(message.channel))
+        except RateLimiterClosed:
+            return Outcome(message, released=True)
         try:
             result = self._sender.send(
                 to_phone=message.to_phone,
@@ -194,7 +200,13 @@ class OutboxDispatcher:
         return Outcome(message, result=result, at=utcnow())
 
     def _send_in_order(self, messages: list[Claimed]) -> list[Outcome]:
-        return [self._send(message) for message in messages]
+        outcomes: list[Outcome] = []
+        for message in messages:
+            if outcomes and outcomes[-1].released:  # the person's later messages wait too
+                outcomes.append(Outcome(message, released=True))
+            else:
+                outcomes.append(self._send(message))
+        return outcomes
 
     def _record(self, outcomes: list[Outcome]) -> None:
         """Write what happened to a chunk of sends: two statements for the successes. Only
@@ -208,6 +220,15 @@ class OutboxDispatcher:
                     if o.result is not None and o.at is not None
                 ],
             )
+            released = [(o.message.id, o.message.token) for o in outcomes if o.released]
+            if released:
+                table = OutboxMessage.__table__
+                session.connection().execute(
+                    update(table)
+                    .where(table.c.id == bindparam("b_id"), table.c.claim_token == bindparam("b_token"))
+                    .values(state="pending", claim_token=None, claim_owner=None, claimed_at=None),
+                    [{"b_id": message_id, "b_token": token} for message_id, token in released],
+                )
             for outcome in outcomes:
                 if outcome.error is not None:
                     message = session.get(OutboxMessage, outcome.message.id)
@@ -286,6 +307,7 @@ class OutboxDispatcher:
             self._wake.clear()
 
     def close(self) -> None:
+        self._limiter.close()  # a sender waiting for Redis gives its message back
         self._executor.shutdown(wait=True)
         self._heartbeat.stop()
         processes.forget(self.owner)

@@ -23,6 +23,7 @@ SAFE = {
     "twilio_account_sid": "AC" + "0" * 32,
     "twilio_auth_token": "t" * 40,
     "public_base_url": "https://sms.departement.fr",
+    "redis_url": "redis://redis.internal:6379/0",
 }
 
 UNSAFE = [
@@ -35,6 +36,7 @@ UNSAFE = [
     ("twilio_auth_token", "dev-auth-token", "SPIE_TWILIO_AUTH_TOKEN"),
     ("twilio_account_sid", "", "SPIE_TWILIO_ACCOUNT_SID"),
     ("public_base_url", "http://sms.departement.fr", "SPIE_PUBLIC_BASE_URL"),
+    ("redis_url", "", "SPIE_REDIS_URL"),
     ("gateway_signing_key", "b" * 40, "must all differ"),
 ]
 
@@ -82,6 +84,7 @@ def test_processes_do_not_start_with_the_defaults_in_production(app: str) -> Non
         "SPIE_BOT_TOKEN",
         "SPIE_GATEWAY_SIGNING_KEY",
         "SPIE_TWILIO_ACCOUNT_SID",
+        "SPIE_REDIS_URL",
     ):
         assert setting in done.stderr, done.stderr[-2000:]
 
