@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     rasa_timeout_seconds: float = 20.0
     # Rasa's HTTP API token (`rasa run --auth-token`); only the RGPD erasure uses that API.
     rasa_auth_token: str = DEV_RASA_AUTH_TOKEN
+    # Rasa's tracker store in PostgreSQL (deploy/rasa/endpoints.yml), as a SQLAlchemy URL: the
+    # RGPD erasure deletes a person's conversation there. Empty (`make run`): Rasa keeps its
+    # trackers in memory and erasure empties them through Rasa's HTTP API. Production needs it.
+    rasa_tracker_database_url: str = ""
 
     # Twilio. Without an account SID, messages go to the local outbox (simulator).
     twilio_account_sid: str = ""
@@ -133,6 +137,11 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append(
             "SPIE_REDIS_URL is empty: the gateways and schedulers must share one Twilio cap per "
             "sender number through Redis"
+        )
+    if not settings.rasa_tracker_database_url:
+        problems.append(
+            "SPIE_RASA_TRACKER_DATABASE_URL is empty: Rasa's replicas keep the conversations in "
+            "PostgreSQL, and erasure must reach them there"
         )
     if not settings.public_base_url.startswith("https://"):
         problems.append("SPIE_PUBLIC_BASE_URL must be https:// (Twilio signs that URL)")

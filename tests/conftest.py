@@ -92,16 +92,20 @@ def client(session: Session) -> Iterator[TestClient]:
 TEST_REDIS_URL = os.environ.get("SPIE_TEST_REDIS_URL") or "redis://127.0.0.1:6379/5"
 
 
-@pytest.fixture
-def redis_url() -> str:
-    """The test Redis (scripts/ensure-services.sh starts it); each test writes under its own prefix."""
-    client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2)
+def redis_reachable(url: str) -> None:
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
     try:
         client.ping()
     except redis.RedisError as exc:
-        pytest.fail(f"Redis unreachable at {TEST_REDIS_URL} ({exc}): run scripts/ensure-services.sh")
+        pytest.fail(f"Redis unreachable at {url} ({exc}): run scripts/ensure-services.sh")
     finally:
         client.close()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The test Redis (scripts/ensure-services.sh starts it); each test writes under its own prefix."""
+    redis_reachable(TEST_REDIS_URL)
     return TEST_REDIS_URL
 
 

@@ -25,7 +25,7 @@ from api.errors import Conflict
 from api.invitations.models import Invitation
 from api.privacy import erasure
 from api.privacy.models import ErasureRecord
-from api.privacy.rasa_tracker import forget_conversations
+from api.privacy.rasa_tracker import forget_conversations, forget_orphan_conversations
 
 log = logging.getLogger(__name__)
 BATCH_SIZE = 100
@@ -128,3 +128,6 @@ def run_daily() -> None:
     """The scheduler's daily job (bot/scheduler.py)."""
     with session_scope() as session:
         purge_inactive(session, utcnow())
+        orphans = forget_orphan_conversations(session, settings=get_settings())
+    if orphans:
+        log.info("retention: %d Rasa conversations of erased people deleted", orphans)

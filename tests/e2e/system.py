@@ -9,10 +9,13 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
+from sqlalchemy.engine import make_url
 
 from tests.fakes.twilio_fake import FakeTwilioServer, FakeTwilioState, signed_post
 
@@ -40,12 +43,37 @@ def wait_for(predicate: Callable[[], T], *, timeout: float = 30, interval: float
         time.sleep(interval)
 
 
+@dataclass(frozen=True)
+class ProductionStores:
+    """Rasa on the production layout's stores (deploy/rasa/endpoints.yml): its trackers in a
+    PostgreSQL database of their own, its locks and the shared Twilio cap in Redis."""
+
+    tracker_database_url: str  # SQLAlchemy URL (psycopg), as SPIE_RASA_TRACKER_DATABASE_URL
+    redis_url: str
+    redis_key_prefix: str
+
+    def rasa_env(self, actions_url: str) -> dict[str, str]:
+        tracker, redis = make_url(self.tracker_database_url), urlsplit(self.redis_url)
+        return {
+            "RASA_ACTIONS_URL": actions_url,
+            "RASA_TRACKER_HOST": tracker.host or "127.0.0.1",
+            "RASA_TRACKER_PORT": str(tracker.port or 5432),
+            "RASA_TRACKER_DB": tracker.database or "",
+            "RASA_TRACKER_USER": tracker.username or "",
+            "RASA_TRACKER_PASSWORD": tracker.password or "",
+            "RASA_LOCK_REDIS_HOST": redis.hostname or "127.0.0.1",
+            "RASA_LOCK_REDIS_PORT": str(redis.port or 6379),
+            "RASA_LOCK_REDIS_DB": redis.path.lstrip("/") or "0",
+        }
+
+
 class System:
-    def __init__(self, database_url: str, log_dir: Path) -> None:
+    def __init__(self, database_url: str, log_dir: Path, stores: ProductionStores | None = None) -> None:
         if not MODEL.exists():
             raise RuntimeError(f"{MODEL} is missing: run 'make model' (make test does it)")
         self.database_url = database_url
         self.log_dir = log_dir
+        self.stores = stores
         self.ports = {
             name: free_port() for name in ("api", "internal", "gateway", "actions", "rasa", "twilio")
         }
@@ -89,6 +117,15 @@ class System:
             "SPIE_TWILIO_API_BASE_URL": self.twilio.base_url,
             "SPIE_OUTBOX_POLL_SECONDS": "0.2",
             "SPIE_SCHEDULER_INTERVAL_SECONDS": "0.5",
+            **(
+                {
+                    "SPIE_RASA_TRACKER_DATABASE_URL": self.stores.tracker_database_url,
+                    "SPIE_REDIS_URL": self.stores.redis_url,
+                    "SPIE_REDIS_KEY_PREFIX": self.stores.redis_key_prefix,
+                }
+                if self.stores
+                else {}
+            ),
         }
 
     def _start(self, name: str, args: list[str], **extra_env: str) -> None:
@@ -145,8 +182,14 @@ class System:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.bootstrap_accounts()
         self.twilio.start()
-        endpoints = Path(tempfile.mkdtemp()) / "endpoints.yml"
-        endpoints.write_text(f"action_endpoint:\n  url: http://127.0.0.1:{self.ports['actions']}/webhook\n")
+        actions_url = f"http://127.0.0.1:{self.ports['actions']}/webhook"
+        rasa_env: dict[str, str] = {}
+        if self.stores:
+            endpoints = ROOT / "deploy" / "rasa" / "endpoints.yml"
+            rasa_env = self.stores.rasa_env(actions_url)
+        else:
+            endpoints = Path(tempfile.mkdtemp()) / "endpoints.yml"
+            endpoints.write_text(f"action_endpoint:\n  url: {actions_url}\n")
         self._start(
             "actions",
             [str(RASA_BIN), "run", "actions", "--actions", "actions", "--port", str(self.ports["actions"])],
@@ -171,6 +214,7 @@ class System:
                 "--credentials",
                 "credentials.yml",
             ],
+            **rasa_env,
         )
         uvicorn = [sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--log-level", "warning"]
         self._start("api", [*uvicorn, "api.main:app", "--port", str(self.ports["api"])])
@@ -258,10 +302,10 @@ class System:
 
 
 @contextlib.contextmanager
-def running_system(database_url: str, name: str) -> Iterator[System]:
+def running_system(database_url: str, name: str, stores: ProductionStores | None = None) -> Iterator[System]:
     """The whole system for a test package, its logs in test-artifacts/<name>-<backend>/."""
     backend = "postgresql" if database_url.startswith("postgresql") else "sqlite"
-    system = System(database_url, log_dir=ROOT / "test-artifacts" / f"{name}-{backend}")
+    system = System(database_url, log_dir=ROOT / "test-artifacts" / f"{name}-{backend}", stores=stores)
     try:
         system.start()
         yield system

@@ -24,6 +24,7 @@ SAFE = {
     "twilio_auth_token": "t" * 40,
     "public_base_url": "https://sms.departement.fr",
     "redis_url": "redis://redis.internal:6379/0",
+    "rasa_tracker_database_url": "postgresql+psycopg://rasa@db.internal/spie_rasa",
 }
 
 UNSAFE = [
@@ -37,6 +38,7 @@ UNSAFE = [
     ("twilio_account_sid", "", "SPIE_TWILIO_ACCOUNT_SID"),
     ("public_base_url", "http://sms.departement.fr", "SPIE_PUBLIC_BASE_URL"),
     ("redis_url", "", "SPIE_REDIS_URL"),
+    ("rasa_tracker_database_url", "", "SPIE_RASA_TRACKER_DATABASE_URL"),
     ("gateway_signing_key", "b" * 40, "must all differ"),
 ]
 
