@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # Public URL Twilio calls (it signs this exact URL): scheme, host, no trailing slash.
     public_base_url: str = "http://127.0.0.1:8001"
     rasa_url: str = "http://127.0.0.1:5005"
+    # Several Rasa replicas, as JSON ('["http://127.0.0.1:5005", "http://127.0.0.1:5015"]'): the
+    # gateway sends each person to one of them (bot/rasa_client.py). Empty: SPIE_RASA_URL alone.
+    rasa_urls: list[str] = []
     rasa_timeout_seconds: float = 20.0
     # Rasa's HTTP API token (`rasa run --auth-token`); only the RGPD erasure uses that API.
     rasa_auth_token: str = DEV_RASA_AUTH_TOKEN

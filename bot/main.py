@@ -22,7 +22,7 @@ from bot.rasa_client import RasaClient
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
-    rasa = RasaClient(settings.rasa_url, timeout=settings.rasa_timeout_seconds)
+    rasa = RasaClient(settings.rasa_urls or [settings.rasa_url], timeout=settings.rasa_timeout_seconds)
     dispatcher = OutboxDispatcher(make_sender(settings), settings)
     processor = InboundProcessor(rasa=rasa, dispatcher=dispatcher, settings=settings)
     app.state.processor = processor

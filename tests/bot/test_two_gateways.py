@@ -53,6 +53,7 @@ class RecordingRasa:
 
     def close(self) -> None:
         self._server.shutdown()
+        self._server.server_close()  # refuses connections from now on, as a stopped Rasa
 
 
 @pytest.fixture
