@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     # its claims are resolved (looked up at Twilio) by the others or by its successor.
     outbox_heartbeat_seconds: float = 2.0
     outbox_dead_after_seconds: float = 10.0
+    # Touched after each heartbeat that reached the database: the scheduler's health check
+    # (`python -m bot.healthcheck <file>`, deploy/systemd/spie-scheduler@.service). Empty: none.
+    heartbeat_file: str = ""
     invitation_slot_count: int = 4
     # How far ahead slots are generated from the plages d'ouverture (api/agenda/openings.py).
     slot_horizon_days: int = 56

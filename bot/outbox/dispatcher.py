@@ -74,7 +74,7 @@ class OutboxDispatcher:
         self._executor = ThreadPoolExecutor(max_workers=settings.outbox_send_concurrency)
         self._wake = asyncio.Event()
         self.owner = uuid.uuid4().hex
-        self._heartbeat = Heartbeat(self.owner, settings.outbox_heartbeat_seconds)
+        self._heartbeat = Heartbeat(self.owner, settings.outbox_heartbeat_seconds, settings.heartbeat_file)
 
     def start(self) -> None:
         """Beat while running, and resolve what dispatchers that died left in flight."""

@@ -2,6 +2,7 @@
 
 import logging
 import threading
+from pathlib import Path
 
 from api.messaging.processes import beat
 
@@ -9,11 +10,13 @@ log = logging.getLogger(__name__)
 
 
 class Heartbeat:
-    """Beats every `interval` seconds in a thread until stopped."""
+    """Beats every `interval` seconds in a thread until stopped; touches `file` after each beat
+    that reached the database (the scheduler's health check, bot/healthcheck.py)."""
 
-    def __init__(self, owner: str, interval: float) -> None:
+    def __init__(self, owner: str, interval: float, file: str = "") -> None:
         self._owner = owner
         self._interval = interval
+        self._file = Path(file) if file else None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -24,7 +27,7 @@ class Heartbeat:
     def start(self) -> None:
         if self._thread is not None:
             return
-        beat(self._owner)
+        self._beat()
         self._thread = threading.Thread(target=self._run, name="outbox-heartbeat", daemon=True)
         self._thread.start()
 
@@ -37,6 +40,11 @@ class Heartbeat:
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
             try:
-                beat(self._owner)
+                self._beat()
             except Exception:  # a database hiccup must not stop the beat for good
                 log.exception("outbox heartbeat failed")
+
+    def _beat(self) -> None:
+        beat(self._owner)
+        if self._file is not None:
+            self._file.touch()
