@@ -23,7 +23,7 @@ from tests.bot.test_scheduler_processes import ARTIFACTS, due_reminders, wait_un
 from tests.conftest import ROOT, TEST_DATABASE_URL
 from tests.e2e.system import free_port
 from tests.fakes.twilio_fake import FakeTwilioServer
-from tests.unit.test_shared_rate_limit import max_in_window
+from tests.bot.test_shared_rate_limit import max_in_window
 
 CAP = 40
 
@@ -86,7 +86,7 @@ def test_two_schedulers_share_one_cap_and_reach_it(
     arrivals = [m["received_at"] for m in received]
     # The fake stamps a request when its event loop gets to it: on a loaded machine that shifts
     # messages by tens of ms (the instants the bucket hands out are checked exactly in
-    # tests/unit/test_shared_rate_limit.py). Over 5 s, that jitter is a few messages; two
+    # tests/bot/test_shared_rate_limit.py). Over 5 s, that jitter is a few messages; two
     # processes each at the cap would show twice as many.
     assert max_in_window(arrivals, 5.0) <= 5 * CAP + CAP / 8
     assert max_in_window(arrivals) <= CAP * 1.25
