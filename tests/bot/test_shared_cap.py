@@ -20,10 +20,10 @@ from bot.outbox.senders import TwilioSender
 from tests.api import factories as f
 from tests.bot.conftest import ACCOUNT_SID, AUTH_TOKEN
 from tests.bot.test_scheduler_processes import ARTIFACTS, due_reminders, wait_until
+from tests.bot.test_shared_rate_limit import max_in_window
 from tests.conftest import ROOT, TEST_DATABASE_URL
 from tests.e2e.system import free_port
 from tests.fakes.twilio_fake import FakeTwilioServer
-from tests.bot.test_shared_rate_limit import max_in_window
 
 CAP = 40
 
