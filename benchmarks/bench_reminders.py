@@ -49,24 +49,26 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgresql://postgres@127.0.0.1:5432")
+from benchmarks.world import (  # noqa: E402
+    ensure_postgres_database,
+    insert_returning_ids,
+    postgres_url,
+    reset_schema,
+)
+
 DB_NAME = "bench_reminders"
-DATABASE_URL = PG_SERVER.replace("postgresql://", "postgresql+psycopg://", 1) + f"/{DB_NAME}"
+DATABASE_URL = postgres_url(DB_NAME)
 # Before anything imports api.config: the settings (and the engine) are cached per process.
 os.environ["SPIE_DATABASE_URL"] = DATABASE_URL
 
-import psycopg  # noqa: E402
 from sqlalchemy import func, insert, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 import api.models  # noqa: E402, F401  (registers every table)
-from alembic import command  # noqa: E402
-from alembic.config import Config  # noqa: E402
 from api.agenda import service as agenda_service  # noqa: E402
 from api.agenda.models import Slot  # noqa: E402
 from api.appointments.models import Appointment  # noqa: E402
@@ -88,22 +90,6 @@ LOG_DIR = ROOT / "test-artifacts" / "bench-reminders"
 
 
 # --------------------------------------------------------------------------- database
-
-
-def ensure_database() -> None:
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB_NAME,)).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{DB_NAME}"')
-
-
-def rebuild_schema() -> None:
-    with get_engine().begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "alembic"))
-    command.upgrade(config, "head")
 
 
 def empty_tables() -> None:
@@ -128,12 +114,6 @@ def distinct_mobiles(count: int, rng: random.Random) -> list[str]:
         except Invalid:
             continue
     return list(phones)
-
-
-def _insert_returning_ids(connection, model, rows: list[dict[str, Any]]) -> list[int]:
-    table = model.__table__
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return list(connection.execute(statement, rows).scalars())
 
 
 def populate(count: int, *, now: datetime, seed: int = 7) -> None:
@@ -170,7 +150,7 @@ def populate(count: int, *, now: datetime, seed: int = 7) -> None:
     starts = [first + timedelta(minutes=5 * ((i * 288) // count)) for i in range(count)]
 
     with engine.begin() as connection:
-        beneficiary_ids = _insert_returning_ids(
+        beneficiary_ids = insert_returning_ids(
             connection,
             Beneficiary,
             [
@@ -185,7 +165,7 @@ def populate(count: int, *, now: datetime, seed: int = 7) -> None:
                 for i, phone in enumerate(phones)
             ],
         )
-        slot_ids = _insert_returning_ids(
+        slot_ids = insert_returning_ids(
             connection,
             Slot,
             [
@@ -201,7 +181,7 @@ def populate(count: int, *, now: datetime, seed: int = 7) -> None:
                 for start in starts
             ],
         )
-        appointment_ids = _insert_returning_ids(
+        appointment_ids = insert_returning_ids(
             connection,
             Appointment,
             [
@@ -704,8 +684,8 @@ def main() -> None:
         + (f"; fake Twilio answers after {args.twilio_latency:g} s" if args.twilio_latency else "")
         + (f"; extra settings {extra_env}" if extra_env else "")
     )
-    ensure_database()
-    rebuild_schema()
+    ensure_postgres_database(DATABASE_URL)
+    reset_schema(get_engine())
     state = FakeTwilioState(
         account_sid="AC" + secrets.token_hex(16),
         auth_token=secrets.token_hex(16),
