@@ -82,7 +82,8 @@ def choose_slot(session: Session, *, beneficiary_id: int, text: str, now: dateti
     ]
     choice = resolve_slot_choice(text, offered, now=now, tz=tz)
     chosen_ids = choice.slot_ids
-    if choice.excludes_all:
+    if choice.excludes_all and not moving:
+        # other slots come from more-slots, which offers them to book, not to move to
         return SlotChoiceResult(outcome="none_fit")
     if not chosen_ids:
         return SlotChoiceResult(

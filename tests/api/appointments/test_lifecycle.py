@@ -243,6 +243,26 @@ def test_move_holds_the_new_slot_before_freeing_the_old_one(session, world) -> N
     assert [(r.kind, r.state, r.due_at) for r in rows] == [("reminder", "pending", local(2026, 12, 2, 10))]
 
 
+def test_ruling_out_every_slot_offered_for_a_move_repeats_them_and_keeps_the_appointment(
+    session, world
+) -> None:
+    """More-slots offers slots to book, not to move to: a move stays with its own options."""
+    org, place, motif, slots, person = world
+    appointment = book(session, person, motif, "1", local(2026, 11, 30, 9))
+    slot_before = appointment.slot_id
+    at = local(2026, 12, 1, 12)
+    offer = appointment_reply(
+        session, beneficiary_id=person.id, intent="reschedule_appointment", text="on peut decaler ?", now=at
+    )
+    options = offer.options_text.count(")")
+    none_of_them = " ".join(f"ni le {n}" for n in range(1, options + 1))
+    answer = bot_service.choose_slot(session, beneficiary_id=person.id, text=none_of_them, now=at)
+    assert answer.outcome == "no_match" and answer.options_text.startswith("1) ")
+    status_before = appointment.status
+    session.refresh(appointment)
+    assert (appointment.status, appointment.slot_id) == (status_before, slot_before)
+
+
 def test_revoked_appointment_tells_the_person_and_offers_new_slots(session, world) -> None:
     org, place, motif, slots, person = world
     appointment = book(session, person, motif, "1", local(2026, 11, 30, 9))
