@@ -37,8 +37,8 @@ logger = logging.getLogger(__name__)
 RULES = Path(__file__).resolve().parents[1] / "data" / "rules" / "rules.yml"
 SEPARATOR = "+"
 
-# The actions a part may run, by name (ActionFallback is never a part: a part is understood).
-PART_ACTIONS: tuple[Action, ...] = (
+# The actions a part may run (ActionFallback is never a part: a part is understood).
+_PART_ACTIONS: tuple[Action, ...] = (
     ActionChooseSlot(),
     ActionOfferMoreSlots(),
     ActionAffirmOrAsk(),
@@ -53,6 +53,7 @@ PART_ACTIONS: tuple[Action, ...] = (
     ActionImmersion(),
     ActionOptOut(),
 )
+PART_ACTIONS = {action.name(): action for action in _PART_ACTIONS}
 
 
 @cache
@@ -79,8 +80,7 @@ def with_intent(tracker: Tracker, intent: str) -> Tracker:
 async def run_part(
     intent: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    actions = {action.name(): action for action in PART_ACTIONS}
-    action = actions.get(action_of_intent().get(intent, ""))
+    action = PART_ACTIONS.get(action_of_intent().get(intent, ""))
     if action is None:
         logger.warning("no action for the part %r of a combined intent", intent)
         return []

@@ -65,19 +65,9 @@ def triage(session: Session, *, inbound: InboundMessage, settings: Settings) -> 
     beneficiary.last_inbound_at = inbound.received_at
     repeated = _double_tap_of(session, inbound, seconds=settings.double_tap_seconds)
     if repeated is not None:
-        carnet_service.add_entry(
-            session,
-            beneficiary_id=beneficiary.id,
-            kind="inbound_message",
-            author="beneficiary",
-            body=inbound.body,
-            channel=inbound.channel,
-            provider_sid=inbound.message_sid,
-            inbound_message_id=inbound.id,
-            data={"repeat_of_inbound_id": repeated.id},
-        )
-        mark_processed(session, message=inbound, outcome="repeated")
-        return None
+        data = {"repeat_of_inbound_id": repeated.id}
+    else:
+        data = {"num_media": inbound.num_media} if inbound.num_media else {}
     carnet_service.add_entry(
         session,
         beneficiary_id=beneficiary.id,
@@ -87,8 +77,11 @@ def triage(session: Session, *, inbound: InboundMessage, settings: Settings) -> 
         channel=inbound.channel,
         provider_sid=inbound.message_sid,
         inbound_message_id=inbound.id,
-        data={"num_media": inbound.num_media} if inbound.num_media else {},
+        data=data,
     )
+    if repeated is not None:
+        mark_processed(session, message=inbound, outcome="repeated")
+        return None
 
     def reply(body: str, kind: str = "reply") -> None:
         outbox.enqueue(

@@ -7,11 +7,11 @@ consent to share: the move is the holder's); audited `beneficiary.handover`. Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api.accounts import service as accounts_service
 from api.auth import CurrentUser
 from api.beneficiaries.access import member_beneficiary
 from api.db import utcnow
 from api.deps import SessionDep
+from api.privacy.downloads import audited_json_file
 from api.privacy.handover import handover
 
 router = APIRouter(prefix="/api", tags=["handover"])
@@ -22,15 +22,12 @@ def handover_beneficiary(beneficiary_id: int, session: SessionDep, user: Current
     """The person's carnet in the handover format (docs/handover-format.md), as a JSON file; audited."""
     beneficiary = member_beneficiary(session, user, beneficiary_id)
     now = utcnow()
-    data = handover(session, beneficiary, now=now)
-    accounts_service.record_audit(
+    return audited_json_file(
         session,
-        user_id=user.user_id,
+        user=user,
+        beneficiary=beneficiary,
+        data=handover(session, beneficiary, now=now),
+        filename=f"carnet-{beneficiary.id}.json",
         action="beneficiary.handover",
-        organisation_id=beneficiary.organisation_id,
-        beneficiary_id=beneficiary.id,
-        ip=user.ip,
         now=now,
     )
-    disposition = f'attachment; filename="carnet-{beneficiary.id}.json"'
-    return JSONResponse(data, headers={"Content-Disposition": disposition})

@@ -18,6 +18,7 @@ from api.config import get_settings
 from api.db import utcnow
 from api.deps import SessionDep
 from api.errors import AppError
+from api.privacy.downloads import audited_json_file
 from api.privacy.erasure import erase_person
 from api.privacy.export import export_person
 from api.privacy.models import ErasureRecord
@@ -36,19 +37,16 @@ def export_beneficiary(beneficiary_id: int, session: SessionDep, user: CurrentUs
     """Everything held about the person (right of access), as a JSON file; audited."""
     beneficiary = member_beneficiary(session, user, beneficiary_id)
     now = utcnow()
-    data = export_person(session, beneficiary, now=now)
-    accounts_service.record_audit(
+    return audited_json_file(
         session,
-        user_id=user.user_id,
+        user=user,
+        beneficiary=beneficiary,
+        data=export_person(session, beneficiary, now=now),
+        filename=export_filename(beneficiary.id),
         action="beneficiary.export",
-        organisation_id=beneficiary.organisation_id,
-        beneficiary_id=beneficiary.id,
-        ip=user.ip,
         detail="api",
         now=now,
     )
-    disposition = f'attachment; filename="{export_filename(beneficiary.id)}"'
-    return JSONResponse(data, headers={"Content-Disposition": disposition})
 
 
 @router.delete("/beneficiaries/{beneficiary_id}", response_model=ErasureRead)
