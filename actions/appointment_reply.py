@@ -1,4 +1,5 @@
-"""What the person answers about their booked appointment (reminder): confirm, cancel, move.
+"""What the person answers about their booked appointment (reminder): confirm, cancel, move;
+and a yes or a no to the consent question when one waits.
 
 The API decides (POST /internal/bot/appointment-reply, docs/bot-api.md): it knows whether
 there is an upcoming appointment and whether the person was just asked "cancel or move?".
@@ -36,6 +37,9 @@ PLAIN_RESPONSES = {
     # not utter_no_more_slots: that one invites to pick an offered slot or to ask for
     # a professional, while here the appointment stays and a professional is told
     "no_more_slots": "utter_move_no_slots",
+    # the answer to the consent question asked by SMS (the API knows it was pending)
+    "consent_given": "utter_consent_given",
+    "consent_refused": "utter_consent_refused",
 }
 # outcomes answered with the date and time of the appointment
 APPOINTMENT_RESPONSES = {

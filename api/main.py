@@ -17,6 +17,7 @@ from api.beneficiaries.import_routes import router as imports_router
 from api.beneficiaries.routes import router as beneficiaries_router
 from api.carnet.routes import router as carnet_router
 from api.config import get_settings
+from api.consent_question.routes import router as consent_question_router
 from api.console.login import router as console_router
 from api.console.rendering import too_large_page
 from api.console.routes import install_console
@@ -44,6 +45,7 @@ API_ROUTERS = (
     appointments_router,
     carnet_router,
     followers_router,
+    consent_question_router,
     invitations_router,
     scheduling_router,
     barriers_router,

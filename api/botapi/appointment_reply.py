@@ -7,8 +7,10 @@ from sqlalchemy.orm import Session
 from api.agenda.labels import options_text
 from api.appointments import service as appointment_service
 from api.beneficiaries import service as beneficiary_service
+from api.beneficiaries.models import Beneficiary
 from api.botapi.schemas import AppointmentReplyResult
 from api.botapi.service import appointment_view, time_zone
+from api.consent_question import service as consent_question
 from api.handoffs import service as handoff_service
 from api.invitations import service as invitation_service
 from api.scheduling import service as scheduling_service
@@ -19,14 +21,34 @@ CANCEL_OR_MOVE = "cancel_or_move"
 def appointment_reply(
     session: Session, *, beneficiary_id: int, intent: str, text: str, now: datetime
 ) -> AppointmentReplyResult:
+    """Apply the person's answer: to the consent question if one waits, else to their appointment.
+
+    A consent question still waits after an answer about something else, unless that answer
+    asked a question of its own (cancel or move?).
+    """
+    beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=beneficiary_id)
+    answered = consent_question.answer_pending(
+        session, beneficiary=beneficiary, intent=intent, text=text, now=now
+    )
+    if answered is not None:
+        return AppointmentReplyResult(outcome=answered)
+    consent_waits = consent_question.is_pending(beneficiary)
+    result = _reply_about_appointment(session, beneficiary=beneficiary, intent=intent, text=text, now=now)
+    if consent_waits and beneficiary.pending_question is None:
+        beneficiary.pending_question = consent_question.PENDING
+    return result
+
+
+def _reply_about_appointment(
+    session: Session, *, beneficiary: Beneficiary, intent: str, text: str, now: datetime
+) -> AppointmentReplyResult:
     """Apply the person's answer to their upcoming appointment.
 
     An explicit cancellation ("annulez mon rdv") cancels at once. Words that only say the
     person will not come ("non", "je pourrai pas venir") ask once whether to cancel or move:
     most people who cannot come on that day still want an appointment.
     """
-    beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=beneficiary_id)
-    appointment = appointment_service.upcoming_appointment(session, beneficiary_id=beneficiary_id, now=now)
+    appointment = appointment_service.upcoming_appointment(session, beneficiary_id=beneficiary.id, now=now)
     was_asked = beneficiary.pending_question == CANCEL_OR_MOVE
     beneficiary.pending_question = None
     if intent == "acknowledge":

@@ -112,6 +112,9 @@ class AppointmentReplyResult(BaseModel):
         "no_more_slots",
         "kept",
         "not_applicable",
+        # a yes or a no to the consent question (api/consent_question)
+        "consent_given",
+        "consent_refused",
     ]
     appointment: AppointmentView | None = None
     options_text: str = ""

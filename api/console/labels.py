@@ -69,6 +69,7 @@ MESSAGE_KINDS = {
     "questionnaire": "Questionnaire",
     "opt_out_confirmation": "Confirmation de désinscription",
     "professional": "Message d'un professionnel",
+    "consent_question": "Question sur le partage",
 }
 
 
@@ -119,6 +120,9 @@ EVENTS = {
     "handoff_taken": "Demande prise en charge",
     "handoff_closed": "Demande close",
     "note": "Note",
+    "consent_asked": "Accord de partage demandé par SMS",
+    "consent_given": "Accord de partage donné par SMS",
+    "consent_refused": "Partage refusé par SMS",
     **APPOINTMENT_EVENTS,
 }
 

@@ -56,6 +56,8 @@ FLASH = {  # ?ok=... after a form: (text, DSFR alert type)
     "partage-donne": ("Accord de partage noté.", "success"),
     "partage-retire": ("Accord retiré : les autres structures ne voient plus ses mots.", "success"),
     "partage-inchange": ("L'accord de partage était déjà dans cet état.", "info"),
+    "partage-demande": ("Question envoyée par SMS : sa réponse OUI ou NON sera notée ici.", "success"),
+    "partage-non-demande": ("Question non envoyée : la personne a répondu STOP.", "error"),
 }
 
 

@@ -5,10 +5,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from api.accounts import service as accounts_service
+from api.beneficiaries.models import Beneficiary
+from api.consent_question import service as consent_question
 from api.console.rendering import harden
-from api.console.session import CurrentConsoleUser, member_beneficiary
+from api.console.session import ConsoleUser, CurrentConsoleUser, member_beneficiary
 from api.db import utcnow
 from api.deps import SessionDep
 from api.errors import AppError
@@ -26,10 +29,13 @@ def record_consent(
     action: Annotated[str, Form()] = "",
     note: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
-    """`action=donner`: the person agreed to share (noted by the user); `action=retirer`: withdrawn."""
+    """`action=donner`: the person agreed to share (noted by the user); `action=retirer`: withdrawn;
+    `action=demander`: the question goes to the person by SMS (api/consent_question)."""
     user.check_csrf(csrf_token)
     beneficiary = member_beneficiary(session, user, beneficiary_id)
     now = utcnow()
+    if action == "demander":
+        return _ask_by_sms(session, user, beneficiary)
     try:
         if action == "donner":
             followers_service.give_consent(
@@ -62,3 +68,24 @@ def record_consent(
             raise
         outcome = "partage-inchange"  # given twice, or withdrawn with none given: nothing changed
     return harden(RedirectResponse(f"/console/beneficiaires/{beneficiary.id}?ok={outcome}#suivi", 303))
+
+
+def _ask_by_sms(session: Session, user: ConsoleUser, beneficiary: Beneficiary) -> Response:
+    now = utcnow()
+    try:
+        consent_question.ask(session, beneficiary=beneficiary, user_id=user.user_id, now=now)
+    except AppError:
+        # already given (the form offers the question only without consent), or STOP
+        outcome = "partage-inchange" if not beneficiary.opted_out else "partage-non-demande"
+        return harden(RedirectResponse(f"/console/beneficiaires/{beneficiary.id}?ok={outcome}#suivi", 303))
+    accounts_service.record_audit(
+        session,
+        user_id=user.user_id,
+        action="consent.ask_by_sms",
+        organisation_id=beneficiary.organisation_id,
+        beneficiary_id=beneficiary.id,
+        ip=user.principal.ip,
+        detail="console",
+        now=now,
+    )
+    return harden(RedirectResponse(f"/console/beneficiaires/{beneficiary.id}?ok=partage-demande#suivi", 303))

@@ -32,6 +32,8 @@ OUTCOMES = [
     ({"outcome": "cancelled"}, {"response": "utter_cancelled"}),
     ({"outcome": "cancelled_late"}, {"response": "utter_cancelled_late"}),
     ({"outcome": "no_more_slots"}, {"response": "utter_move_no_slots"}),
+    ({"outcome": "consent_given"}, {"response": "utter_consent_given"}),
+    ({"outcome": "consent_refused"}, {"response": "utter_consent_refused"}),
     (
         {"outcome": "asked_cancel_or_move", "appointment": APPOINTMENT},
         {"response": "utter_ask_cancel_or_move", **APPOINTMENT},
@@ -51,6 +53,8 @@ OUTCOME_IDS = [
     "cancelled",
     "cancelled-late",
     "no-more-slots",
+    "consent-given",
+    "consent-refused",
     "ask-cancel-or-move",
     "kept",
     "move-offered",

@@ -53,6 +53,8 @@ CASES: dict = {
     ("DELETE", "/api/beneficiaries/{beneficiary_id}/sharing-consent", "beneficiary_id"): lambda c, v: c.call(
         "DELETE", f"/api/beneficiaries/{v}/sharing-consent"
     ),
+    ("POST", "/api/beneficiaries/{beneficiary_id}/sharing-consent/question", "beneficiary_id"): lambda c,
+    v: c.call("POST", f"/api/beneficiaries/{v}/sharing-consent/question"),
     ("GET", "/api/beneficiaries/{beneficiary_id}/handover", "beneficiary_id"): lambda c, v: c.call(
         "GET", f"/api/beneficiaries/{v}/handover"
     ),
