@@ -95,6 +95,19 @@ class Settings(BaseSettings):
     retention_months: int = 24
     # A console session unused for this long is closed (login again); 8 hours at most anyway.
     console_idle_minutes: int = Field(default=30, ge=1, le=480)
+    # Orientation requests to a structure without an account go by e-mail (api/orientations/mail.py),
+    # through this SMTP server: by default a local one (a relay, or the development sink
+    # `python -m api.orientations.mail_sink`). The answer link in the mail starts with console_base_url.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_from: str = "orientations@spie.localhost"
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    mail_max_attempts: int = 8
+    console_base_url: str = "http://127.0.0.1:8000"
+    # An orientation request unanswered this many days gets a reminder, and expires after the other.
+    orientation_reminder_days: int = 10
+    orientation_expiry_days: int = 30
 
     @property
     def console_idle_timeout(self) -> timedelta:

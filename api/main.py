@@ -30,6 +30,7 @@ from api.hsts import StrictTransportSecurity
 from api.invitations.routes import router as invitations_router
 from api.messaging.routes import router as messaging_router
 from api.offers.routes import router as offers_router
+from api.orientations.routes import router as orientations_router
 from api.privacy import log_masking
 from api.privacy.handover_routes import router as handover_router
 from api.privacy.routes import router as privacy_router
@@ -52,6 +53,7 @@ API_ROUTERS = (
     handoffs_router,
     messaging_router,
     offers_router,
+    orientations_router,
     imports_router,
     figures_router,
     privacy_router,

@@ -13,6 +13,7 @@ from api.messaging.models import DeliveryStatusEvent, InboundEffect, InboundMess
 from api.offers.models import Service as OfferService
 from api.offers.models import Structure as OfferStructure
 from api.organisations.models import Organisation
+from api.orientations.models import OrientationMail, OrientationRequest
 from api.privacy.models import ErasureRecord
 from api.scheduling.models import ScheduledMessage
 
@@ -40,6 +41,8 @@ __all__ = [
     "OfferService",
     "OfferStructure",
     "OpeningPeriod",
+    "OrientationMail",
+    "OrientationRequest",
     "Organisation",
     "OutboxMessage",
     "Place",

@@ -13,6 +13,8 @@ from api.beneficiaries.csv_import import ImportWatch, resume_imports
 from api.config import get_settings
 from api.db import session_scope, utcnow
 from api.due_messages.sweep import sweep
+from api.orientations import lifecycle as orientation_lifecycle
+from api.orientations import mail as orientation_mail
 from api.privacy import log_masking, retention
 from bot.outbox.dispatcher import OutboxDispatcher
 from bot.outbox.senders import make_sender
@@ -39,6 +41,23 @@ def generate_slots_once() -> None:
         created = generate_all(session, utcnow())
         session.commit()
     log.info("slot generation: %d slots created", created)
+
+
+def orientations_once() -> None:
+    """Orientation requests: reminders at day 10, expiry at day 30 (each once), then the mails owed."""
+    with session_scope() as session:
+        steps = orientation_lifecycle.run(session, now=utcnow())
+        session.commit()
+        mails = orientation_mail.send_due(session, now=utcnow())
+    if steps.reminded or steps.expired or mails.sent or mails.retried or mails.failed:
+        log.info(
+            "orientations: %d reminded, %d expired; mails %d sent, %d to retry, %d failed",
+            steps.reminded,
+            steps.expired,
+            mails.sent,
+            mails.retried,
+            mails.failed,
+        )
 
 
 _import_watch = ImportWatch()
@@ -77,6 +96,7 @@ def main() -> None:
         **common,
     )
     scheduler.add_job(resume_imports_once, "interval", minutes=1, id="imports", **common)
+    scheduler.add_job(orientations_once, "interval", minutes=1, id="orientations", **common)
     scheduler.add_job(generate_slots_once, "interval", hours=24, id="slot-generation", **common)
     # RGPD: people inactive for SPIE_RETENTION_MONTHS are erased, every night at 02:30 UTC.
     scheduler.add_job(

@@ -37,6 +37,7 @@ from api.followers import service as followers_service
 from api.handoffs.models import HandoffRequest
 from api.invitations.models import Invitation
 from api.messaging.models import DeliveryStatusEvent, InboundEffect, InboundMessage, OutboxMessage
+from api.orientations import service as orientations_service
 from api.privacy import person_rows
 from api.privacy.models import ErasureRecord
 from api.privacy.phone_text import mask_phones, mentions
@@ -205,6 +206,8 @@ def erase_person(
     session.flush()
 
     _delete(session, ScheduledMessage, found.scheduled_messages)
+    # Orientation requests and their mails first: a request points at the SMS that told the person.
+    orientations_service.forget_person(session, beneficiary_id=locked.id)
     _delete(session, CarnetEntry, found.carnet_entries)
     _delete(session, HandoffRequest, found.handoff_requests)
     _delete(session, DeliveryStatusEvent, found.delivery_status_events)

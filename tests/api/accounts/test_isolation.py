@@ -21,6 +21,7 @@ from tests.api.accounts import isolation_agenda, isolation_figures, isolation_im
 from tests.api.accounts.factories import Account
 from tests.api.api_routes import api_operations, id_parameters
 from tests.api.followers import isolation_followers
+from tests.api.orientations import isolation_orientations
 from tests.api.world import Org, build_org
 
 MISSING = 987_654_321
@@ -150,7 +151,14 @@ NARROWING: dict[tuple[str, str, str], Callable[[Ctx, int], Response]] = {
 
 
 # Each area keeps its own cases, and how to make a resource of organisation B for its new ids.
-AREAS = [isolation_agenda, isolation_figures, isolation_imports, isolation_privacy, isolation_followers]
+AREAS = [
+    isolation_agenda,
+    isolation_figures,
+    isolation_imports,
+    isolation_privacy,
+    isolation_followers,
+    isolation_orientations,
+]
 B_IDS: dict[str, Callable[[Session, Org], int]] = {}
 # Ids a caller names on purpose (another organisation, to follow their person): the area checks them.
 DELIBERATE: set[tuple[str, str, str]] = set()
