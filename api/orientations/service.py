@@ -145,11 +145,12 @@ def queue_mail(
     sender = session.get(Organisation, request.from_organisation_id)
     assert person is not None and sender is not None
     link = answer_link(token)
+    surname = (person.last_name or "").strip()
     values = {
         "from_name": sender.name,
         "service": request.service_name,
         "first_name": person.first_name or "",
-        "initial": f"{(person.last_name or ' ')[0]}.".strip(" ."),
+        "initial": f"{surname[0]}." if surname else "",
         "theme": matching.theme_labels().get(request.theme, request.theme),
         "reason": request.reason,
         "link": link,
