@@ -60,6 +60,16 @@ def rows(figures: Figures, organisation_name: str) -> list[tuple[str, str, str]]
     ]
     lines += [("Freins : signalements", labels.barrier_label(b.group), str(b.entries)) for b in f.barriers]
     lines += [("Freins : personnes", labels.barrier_label(b.group), str(b.people)) for b in f.barriers]
+    for box, title in (("sent", "Orientations envoyées"), ("received", "Orientations reçues")):
+        counts = getattr(f.orientations, box)
+        lines += [
+            (title, "Demandes", str(counts.total)),
+            (title, "Acceptées", str(counts.accepted)),
+            (title, "Refusées", str(counts.refused)),
+            (title, "Expirées", str(counts.expired)),
+            (title, "En attente", str(counts.open)),
+            (title, "Taux d'acceptation (%)", _percent(counts.acceptance_rate)),
+        ]
     lines += [(f"Invitations envoyées {per}", p.start.isoformat(), str(p.invitations)) for p in f.series]
     lines += [(f"Rendez-vous pris {per}", p.start.isoformat(), str(p.bookings)) for p in f.series]
     return lines

@@ -5,6 +5,7 @@ from datetime import date
 from pydantic import BaseModel
 
 from api.figures.service import Figures
+from api.orientations.figures import OrientationCounts
 
 
 class InvitationFigures(BaseModel):
@@ -42,6 +43,21 @@ class BarrierFigures(BaseModel):
     people: int
 
 
+class OrientationCountsRead(BaseModel):
+    total: int
+    open: int
+    accepted: int
+    refused: int
+    expired: int
+    # accepted / (accepted + refused + expired); null while none is closed.
+    acceptance_rate: float | None
+
+
+class OrientationFiguresRead(BaseModel):
+    sent: OrientationCountsRead
+    received: OrientationCountsRead
+
+
 class SeriesPoint(BaseModel):
     start: date
     end: date
@@ -63,6 +79,7 @@ class FiguresRead(BaseModel):
     appointments: AppointmentFigures
     messages: MessageFigures
     barriers: list[BarrierFigures]
+    orientations: OrientationFiguresRead
     series: Series
 
     @classmethod
@@ -104,6 +121,10 @@ class FiguresRead(BaseModel):
             barriers=[
                 BarrierFigures(group=b.group, entries=b.entries, people=b.people) for b in figures.barriers
             ],
+            orientations=OrientationFiguresRead(
+                sent=_orientation_counts(figures.orientations.sent),
+                received=_orientation_counts(figures.orientations.received),
+            ),
             series=Series(
                 granularity=figures.granularity,
                 points=[
@@ -112,3 +133,14 @@ class FiguresRead(BaseModel):
                 ],
             ),
         )
+
+
+def _orientation_counts(counts: OrientationCounts) -> OrientationCountsRead:
+    return OrientationCountsRead(
+        total=counts.total,
+        open=counts.open,
+        accepted=counts.accepted,
+        refused=counts.refused,
+        expired=counts.expired,
+        acceptance_rate=counts.acceptance_rate,
+    )

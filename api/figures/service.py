@@ -27,6 +27,8 @@ Definitions (the same, for the people who read the figures, in docs/figures.md):
   people (messages from unknown numbers belong to no organisation).
 - Barriers: carnet entries of kind "barrier" created in the period, per group (`data["group"]`):
   entries and distinct people.
+- Orientation requests (api/orientations/figures.py): those the organisation sent, and those it
+  received, created in the period, by what they are now (open, accepted, refused, expired).
 - Series: per day for a period of up to 31 days, otherwise per week (Monday to Sunday; the
   first and last weeks are cut at the period's edges): invitations sent, and appointments booked
   (`Appointment.created_at`, from an invitation or not).
@@ -52,6 +54,7 @@ from api.carnet.models import CarnetEntry
 from api.db import utcnow
 from api.invitations.models import Invitation
 from api.messaging.models import InboundMessage, OutboxMessage
+from api.orientations.figures import OrientationFigures, orientation_figures
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
@@ -104,6 +107,7 @@ class Figures:
     barriers: list[BarrierCount]
     granularity: str  # "day" or "week"
     series: list[Bucket]
+    orientations: OrientationFigures
 
     @property
     def booking_rate(self) -> float | None:
@@ -336,4 +340,5 @@ def compute(
             Bucket(first, last, invited_count, booked_count)
             for (first, last), invited_count, booked_count in zip(spans, invitations, bookings, strict=True)
         ],
+        orientations=orientation_figures(session, organisation_id=organisation_id, lower=lower, upper=upper),
     )

@@ -1,7 +1,7 @@
 """What orientation requests say: the SMS to the person (French, GSM-7, one SMS) and the mails to
 a structure without an account (French, for professionals)."""
 
-from api.messaging.segments import GSM7_BASIC, count_segments, to_gsm7
+from api.messaging.segments import GSM7_BASIC, GSM7_SINGLE_LIMIT, count_segments, to_gsm7
 
 # The person is told in plain words, in one SMS, who takes them on and how to reach them.
 ACCEPTED = "Bonne nouvelle : {structure} accepte de vous recevoir ({service}). {reach}"
@@ -50,24 +50,26 @@ def _clip(text: str, limit: int) -> str:
     return text[: max(limit - 3, 1)].rstrip(" ,;:-'") + "..."
 
 
+def _share(first: str, second: str, room: int) -> tuple[str, str]:
+    """Both texts within room characters together, each cut only as much as needed."""
+    if len(first) + len(second) <= room:
+        return first, second
+    first_room = min(len(first), max(room // 2, room - len(second)))
+    return _clip(first, first_room), _clip(second, room - first_room)
+
+
 def accepted_sms(*, structure: str, service: str, contact: str) -> str:
-    """The SMS of an accepted request, always one GSM-7 SMS: long names are cut, the contact never."""
+    """The SMS of an accepted request, always one GSM-7 SMS: long names are cut, the contact kept
+    unless it leaves the names no room (then the service calls the person)."""
     structure, service, contact = sms_plain(structure), sms_plain(service), sms_plain(contact)
-    reach = REACH.format(contact=contact) if contact else REACH_UNKNOWN
-    if count_segments(ACCEPTED.format(structure="", service="", reach=reach)).segments > 1:
-        reach = REACH_UNKNOWN  # a contact too long for one SMS: the service calls the person
-    while True:
-        text = ACCEPTED.format(structure=structure, service=service, reach=reach)
+    reaches = ([REACH.format(contact=contact)] if contact else []) + [REACH_UNKNOWN]
+    for reach in reaches:
+        # Basic GSM-7 characters only (sms_plain): one character is one septet.
+        room = GSM7_SINGLE_LIMIT - len(ACCEPTED.format(structure="", service="", reach=reach))
+        if room < 2 * _NAME_FLOOR and reach != REACH_UNKNOWN:
+            continue
+        named, offered = _share(structure, service, max(room, 0))
+        text = ACCEPTED.format(structure=named, service=offered, reach=reach)
         if count_segments(text).segments == 1:
             return text
-        if len(service) > _NAME_FLOOR and len(service) >= len(structure):
-            service = _clip(service, len(service) - 4)
-        elif len(structure) > _NAME_FLOOR:
-            structure = _clip(structure, len(structure) - 4)
-        else:
-            reach = REACH_UNKNOWN
-            if (
-                count_segments(ACCEPTED.format(structure=structure, service=service, reach=reach)).segments
-                > 1
-            ):
-                return ACCEPTED.format(structure=structure, service="", reach=reach).replace(" ()", "")
+    return ACCEPTED.format(structure=_clip(structure, 60), service="", reach=REACH_UNKNOWN).replace(" ()", "")
