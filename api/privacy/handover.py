@@ -4,10 +4,11 @@ docs/handover-format.schema.json).
 
 Built from the article 15 export (api/privacy/export.py: the same person, appointments, carnet and
 barriers, times in the organisation's time zone), reshaped for a receiving system, with the
-structures that follow the person and the consent to share. Orientations are an empty list until
-orientation requests exist.
+structures that follow the person and the consent to share, and the person's orientation requests
+(listed apart from the exchanges, as the barriers are).
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,8 @@ from api.beneficiaries.models import Beneficiary
 from api.db import utcnow
 from api.followers import service as followers_service
 from api.organisations.models import Organisation
+from api.orientations import service as orientations_service
+from api.orientations.models import OrientationRequest
 from api.privacy.export import export_person
 
 FORMAT = "spie-handover/1"
@@ -63,6 +66,7 @@ def handover(session: Session, beneficiary: Beneficiary, *, now: datetime | None
         )
     }
     consents = followers_service.consent_history(session, beneficiary_id=beneficiary.id)
+    requests = orientations_service.for_person(session, beneficiary_id=beneficiary.id)
     return {
         "format": FORMAT,
         "exported_at": at(now),
@@ -106,11 +110,30 @@ def handover(session: Session, beneficiary: Beneficiary, *, now: datetime | None
                 "text": entry["text"],
             }
             for entry in exported["carnet"]
-            if entry["kind"] != "barrier"
+            if entry["kind"] != "barrier" and not entry["kind"].startswith("orientation_")
         ],
         "barriers": [
             {name: barrier[name] for name in ("at", "group", "themes", "words", "offers_shown")}
             for barrier in exported["barriers"]
         ],
-        "orientations": [],
+        "orientations": [_orientation(session, row, at) for row in reversed(requests)],
+    }
+
+
+def _orientation(session: Session, request: OrientationRequest, at: Callable[[datetime | None], str | None]):
+    """One orientation request, oldest first, with its outcome."""
+    sender = session.get(Organisation, request.from_organisation_id)
+    receiver = session.get(Organisation, request.to_organisation_id) if request.to_organisation_id else None
+    return {
+        "sent_at": at(request.created_at),
+        "from_organisation": sender.name if sender else None,
+        "service": request.service_name,
+        "structure": request.structure_name,
+        "to": receiver.name if receiver else request.to_email,
+        "theme": request.theme,
+        "reason": request.reason,
+        "state": request.state,
+        "reminded_at": at(request.reminded_at),
+        "closed_at": at(request.closed_at),
+        "answer_reason": request.answer_reason,
     }
