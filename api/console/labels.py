@@ -70,6 +70,7 @@ MESSAGE_KINDS = {
     "opt_out_confirmation": "Confirmation de désinscription",
     "professional": "Message d'un professionnel",
     "consent_question": "Question sur le partage",
+    "orientation_accepted": "Orientation acceptée",
 }
 
 
@@ -123,6 +124,13 @@ EVENTS = {
     "consent_asked": "Accord de partage demandé par SMS",
     "consent_given": "Accord de partage donné par SMS",
     "consent_refused": "Partage refusé par SMS",
+    "orientation_sent": "Demande d'orientation envoyée",
+    "orientation_accepted": "Orientation acceptée",
+    "orientation_refused": "Orientation refusée",
+    "orientation_reminded": "Orientation : structure relancée (10 jours sans réponse)",
+    "orientation_expired": "Orientation expirée (30 jours sans réponse)",
+    "orientation_mail_failed": "Orientation : le courriel à la structure n'a pas pu partir",
+    "orientation_not_told": "Orientation acceptée : pas de SMS (la personne a répondu STOP)",
     **APPOINTMENT_EVENTS,
 }
 

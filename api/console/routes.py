@@ -20,7 +20,7 @@ from api.appointments.followup import followup_status
 from api.beneficiaries.models import Beneficiary
 from api.carnet import service as carnet_service
 from api.carnet.models import CarnetEntry
-from api.console import labels, views
+from api.console import labels, orientation_pages, views
 from api.console.followers_panel import followers_panel
 from api.console.rendering import harden, page
 from api.console.session import (
@@ -58,6 +58,7 @@ FLASH = {  # ?ok=... after a form: (text, DSFR alert type)
     "partage-inchange": ("L'accord de partage était déjà dans cet état.", "info"),
     "partage-demande": ("Question envoyée par SMS : sa réponse OUI ou NON sera notée ici.", "success"),
     "partage-non-demande": ("Question non envoyée : la personne a répondu STOP.", "error"),
+    "orientation-envoyee": ("Demande d'orientation envoyée à la structure.", "success"),
 }
 
 
@@ -76,7 +77,7 @@ def install_console(app: FastAPI) -> None:
     mount_static(app)
     app.include_router(router)
     pages = (agenda_pages, plage_pages, rendez_vous_pages, figures_pages, import_pages, privacy_pages)
-    for area in (*pages, sharing_pages):
+    for area in (*pages, sharing_pages, orientation_pages):
         app.include_router(area.router)
 
     @app.exception_handler(LoginRequired)
@@ -200,6 +201,7 @@ def _carnet_page(
         "channel": labels.CHANNELS.get(beneficiary.preferred_channel, beneficiary.preferred_channel),
         "items": views.timeline(session, beneficiary=beneficiary, tz=tz),
         "followers": followers_panel(session, beneficiary=beneficiary, tz=tz),
+        "orientations": orientation_pages.person_panel(session, beneficiary=beneficiary, tz=tz),
         "waiting": waiting,
         "waiting_reason": labels.HANDOFF_REASONS.get(waiting.reason, waiting.reason) if waiting else "",
         "refusal": _refusal(beneficiary),

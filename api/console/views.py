@@ -290,6 +290,8 @@ def _item(
         item.badge = (labels.HANDOFF_REASONS.get(reason, reason), "fr-badge--warning")
     elif entry.kind == "note":
         item.side = "note"
+    elif entry.kind.startswith("orientation_") and data.get("service"):
+        item.details.append(f"{data['service']} ({data.get('structure', '')})")
     item.details = [detail for detail in item.details if detail]
     return item
 
