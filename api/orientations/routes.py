@@ -89,14 +89,14 @@ def search_services(
 def send_request(beneficiary_id: int, body: OrientationCreate, session: SessionDep, user: CurrentUser):
     """Send an orientation request for the person to a service (from a structure that follows them now)."""
     reader = following_reader(session, user, beneficiary_id)
-    sender = next(
-        organisation_id
-        for organisation_id in reader.organisation_ids
-        if followers_service.active_follower(
+    # The caller's structure that follows the person now (the holder's, for its own members).
+    sender = reader.beneficiary.organisation_id if reader.holder else None
+    for organisation_id in reader.organisation_ids:
+        if sender is None and followers_service.active_follower(
             session, beneficiary_id=beneficiary_id, organisation_id=organisation_id
-        )
-        is not None
-    )
+        ):
+            sender = organisation_id
+    assert sender is not None  # following_reader: one of them follows now
     request = service.send_request(
         session,
         beneficiary=reader.beneficiary,
