@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from api.carnet.models import CarnetEntry
 from api.db import session_scope, utcnow
 from api.offers import importer
-from api.offers.models import Service
+from api.offers.models import Service, Structure
 from api.orientations import lifecycle
 from api.orientations import service as orientation_service
 from api.orientations.models import OrientationRequest
@@ -94,12 +94,19 @@ def test_two_schedulers_remind_once_and_expire_once() -> None:
                 for kind in ("orientation_sent", "orientation_reminded", "orientation_expired")
             )
     finally:
-        with session_scope() as session:  # the other tests count requests: leave none behind
+        with session_scope() as session:  # the other tests count requests and offers: leave none
             mine = [
                 e.id
                 for e in session.scalars(select(CarnetEntry).where(CarnetEntry.kind.like("orientation_%")))
                 if e.data.get("orientation_id") in ids
             ]
             session.execute(delete(CarnetEntry).where(CarnetEntry.id.in_(mine)))
+            services = list(
+                session.scalars(select(OrientationRequest.service_id).where(OrientationRequest.id.in_(ids)))
+            )
+            structures = list(session.scalars(select(Service.structure_id).where(Service.id.in_(services))))
             session.execute(delete(OrientationRequest).where(OrientationRequest.id.in_(ids)))
+            # The catalogue is shared: the offers tests count its rows.
+            session.execute(delete(Service).where(Service.id.in_(services)))
+            session.execute(delete(Structure).where(Structure.id.in_(structures)))
             session.commit()
