@@ -52,8 +52,15 @@ def instances() -> dict[str, list[str]]:
     return found
 
 
+# Processes of the embedded demo only: production mails go through a real SMTP relay (SPIE_SMTP_HOST).
+DEMO_ONLY = {"mailsink"}
+
+
 def procfile() -> dict[str, str]:
-    return dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line.strip())
+    """The Procfile's processes that production runs too."""
+    lines = (ROOT / "Procfile").read_text().splitlines()
+    entries = dict(line.split(": ", 1) for line in lines if line.strip())
+    return {name: command for name, command in entries.items() if name not in DEMO_ONLY}
 
 
 def health_target(process: str) -> str:
