@@ -18,7 +18,7 @@ from tests.e2e.system import ROOT
 
 pytestmark = pytest.mark.e2e
 
-PORTS = {8000: "api", 8001: "gateway", 8002: "internal", 5005: "rasa", 5055: "actions"}
+PORTS = {8000: "api", 8001: "gateway", 8002: "internal", 5005: "rasa", 5055: "actions", 8025: "mailsink"}
 LOOPBACK = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1, ::1 as the kernel writes them
 
 
