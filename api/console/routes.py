@@ -71,13 +71,14 @@ def install_console(app: FastAPI) -> None:
         plage_pages,
         privacy_pages,
         rendez_vous_pages,
+        shared_carnet_pages,
         sharing_pages,
     )
 
     mount_static(app)
     app.include_router(router)
     pages = (agenda_pages, plage_pages, rendez_vous_pages, figures_pages, import_pages, privacy_pages)
-    for area in (*pages, sharing_pages, orientation_pages):
+    for area in (*pages, sharing_pages, shared_carnet_pages, orientation_pages):
         app.include_router(area.router)
 
     @app.exception_handler(LoginRequired)

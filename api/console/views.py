@@ -211,10 +211,14 @@ def _slot_label(slot: Slot | None, tz: ZoneInfo) -> str:
     return f"{day} à {hour}, {slot.place.name}"
 
 
-def timeline(session: Session, *, beneficiary: Beneficiary, tz: ZoneInfo) -> list[TimelineItem]:
+def timeline(
+    session: Session, *, beneficiary: Beneficiary, tz: ZoneInfo, entries: list[CarnetEntry] | None = None
+) -> list[TimelineItem]:
     """The person's carnet as one timeline, oldest first: messages both ways with their
-    delivery, appointment events, barriers with the offers shown, hand-offs and notes."""
-    entries = carnet_service.list_entries(session, beneficiary_id=beneficiary.id)
+    delivery, appointment events, barriers with the offers shown, hand-offs and notes
+    (`entries`: only these, e.g. what another structure may see)."""
+    if entries is None:
+        entries = carnet_service.list_entries(session, beneficiary_id=beneficiary.id)
     outbox_ids = {e.outbox_message_id for e in entries if e.outbox_message_id}
     outbox = (
         {m.id: m for m in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(outbox_ids)))}

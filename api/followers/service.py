@@ -117,6 +117,37 @@ def list_followers(session: Session, *, beneficiary_id: int) -> list[FollowerLin
     return [FollowerLine(follower, name, referents.get(follower.id, [])) for follower, name in rows]
 
 
+@dataclass(frozen=True)
+class FollowedElsewhere:
+    beneficiary: Beneficiary
+    holder_name: str
+    follower: Follower
+
+
+def followed_elsewhere(session: Session, *, organisation_ids: list[int]) -> list[FollowedElsewhere]:
+    """The people these organisations follow or followed whose record another organisation holds,
+    by name (a structure's list of its own records is the holder's list, not this one)."""
+    if not organisation_ids:
+        return []
+    rows = session.execute(
+        select(Follower, Beneficiary, Organisation.name)
+        .join(Beneficiary, Follower.beneficiary_id == Beneficiary.id)
+        .join(Organisation, Beneficiary.organisation_id == Organisation.id)
+        .where(
+            Follower.organisation_id.in_(organisation_ids),
+            Beneficiary.organisation_id.not_in(organisation_ids),
+        )
+        .order_by(Beneficiary.last_name, Beneficiary.first_name, Beneficiary.id, Follower.id.desc())
+    ).all()
+    seen: set[int] = set()
+    found = []
+    for follower, beneficiary, holder_name in rows:
+        if beneficiary.id not in seen:  # the latest follow-up of the person, if several
+            seen.add(beneficiary.id)
+            found.append(FollowedElsewhere(beneficiary, holder_name, follower))
+    return found
+
+
 def set_referents(session: Session, *, follower: Follower, user_ids: list[int], now: datetime) -> None:
     """The follower's référents become exactly these users, each a member of its organisation (422)."""
     wanted = set(user_ids)
