@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api.orientations.models import STATES, OrientationRequest
 
@@ -38,7 +38,11 @@ class OrientationFigures:
 
 
 def _counts(
-    session: Session, column, organisation_id: int, lower: datetime, upper: datetime
+    session: Session,
+    column: InstrumentedAttribute[int] | InstrumentedAttribute[int | None],
+    organisation_id: int,
+    lower: datetime,
+    upper: datetime,
 ) -> OrientationCounts:
     query = (
         select(OrientationRequest.state, func.count())

@@ -10,7 +10,7 @@ repeats nothing that was committed. A request past its expiry is expired, not re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from api.config import get_settings
@@ -44,7 +44,7 @@ def run(session: Session, *, now: datetime, batch_size: int = 200) -> LifecycleR
     return LifecycleRun(reminded=reminded, expired=expired)
 
 
-def _due(session: Session, condition, batch_size: int) -> list[OrientationRequest]:
+def _due(session: Session, condition: ColumnElement[bool], batch_size: int) -> list[OrientationRequest]:
     query = (
         select(OrientationRequest)
         .where(OrientationRequest.state == "open", condition)
@@ -54,7 +54,13 @@ def _due(session: Session, condition, batch_size: int) -> list[OrientationReques
     return list(session.scalars(query))
 
 
-def _claim(session: Session, request: OrientationRequest, *, extra=None, **values) -> bool:
+def _claim(
+    session: Session,
+    request: OrientationRequest,
+    *,
+    extra: ColumnElement[bool] | None = None,
+    **values: object,
+) -> bool:
     """One conditional UPDATE of a still-open request; whether this run changed it."""
     query = update(OrientationRequest).where(
         OrientationRequest.id == request.id, OrientationRequest.state == "open"

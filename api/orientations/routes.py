@@ -71,7 +71,7 @@ def search_services(
         str, Query(min_length=1, description="a theme of the taxonomy or a group (mobilite...)")
     ],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
-):
+) -> list[CandidateRead]:
     """Services of the catalogue on this theme near the person's commune that can receive a request."""
     reader = following_reader(session, user, beneficiary_id)
     return [
@@ -86,7 +86,9 @@ def search_services(
 
 
 @router.post("/beneficiaries/{beneficiary_id}/orientations", response_model=OrientationRead, status_code=201)
-def send_request(beneficiary_id: int, body: OrientationCreate, session: SessionDep, user: CurrentUser):
+def send_request(
+    beneficiary_id: int, body: OrientationCreate, session: SessionDep, user: CurrentUser
+) -> OrientationRead:
     """Send an orientation request for the person to a service (from a structure that follows them now)."""
     reader = following_reader(session, user, beneficiary_id)
     # The caller's structure that follows the person now (the holder's, for its own members).
@@ -112,7 +114,7 @@ def send_request(beneficiary_id: int, body: OrientationCreate, session: SessionD
 
 
 @router.get("/beneficiaries/{beneficiary_id}/orientations", response_model=list[OrientationRead])
-def person_requests(beneficiary_id: int, session: SessionDep, user: CurrentUser):
+def person_requests(beneficiary_id: int, session: SessionDep, user: CurrentUser) -> list[OrientationRead]:
     """The person's orientation requests, newest first."""
     reader = reader_of(session, user, beneficiary_id)
     if reader.across:
@@ -126,7 +128,7 @@ def my_requests(
     user: CurrentUser,
     box: Literal["received", "sent"] = "received",
     state: Literal["open", "accepted", "refused", "expired"] | None = None,
-):
+) -> list[OrientationRead]:
     """The requests the caller's structures received (or sent), newest first."""
     rows = service.for_organisations(session, organisation_ids=user.organisation_ids, box=box, state=state)
     if box == "received":
@@ -136,7 +138,7 @@ def my_requests(
 
 
 @router.get("/orientations/{orientation_id}", response_model=OrientationRead)
-def get_request(orientation_id: int, session: SessionDep, user: CurrentUser):
+def get_request(orientation_id: int, session: SessionDep, user: CurrentUser) -> OrientationRead:
     """One request, for the structures that sent or received it and those that follow the person."""
     view = access.view_of(session, user, orientation_id)
     access.audit_read(session, user, view, "orientation.read")
@@ -144,7 +146,9 @@ def get_request(orientation_id: int, session: SessionDep, user: CurrentUser):
 
 
 @router.post("/orientations/{orientation_id}/accept", response_model=OrientationRead)
-def accept(orientation_id: int, body: OrientationAnswer, session: SessionDep, user: CurrentUser):
+def accept(
+    orientation_id: int, body: OrientationAnswer, session: SessionDep, user: CurrentUser
+) -> OrientationRead:
     """The receiving structure accepts; the person learns by SMS how to reach the service (409 if closed)."""
     view = access.recipient_view(session, user, orientation_id)
     service.answer(
@@ -155,7 +159,9 @@ def accept(orientation_id: int, body: OrientationAnswer, session: SessionDep, us
 
 
 @router.post("/orientations/{orientation_id}/refuse", response_model=OrientationRead)
-def refuse(orientation_id: int, body: OrientationAnswer, session: SessionDep, user: CurrentUser):
+def refuse(
+    orientation_id: int, body: OrientationAnswer, session: SessionDep, user: CurrentUser
+) -> OrientationRead:
     """The receiving structure refuses, with a reason (422 without one; 409 unless open)."""
     view = access.recipient_view(session, user, orientation_id)
     service.answer(
