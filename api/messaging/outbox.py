@@ -1,4 +1,4 @@
-"""Queueing outbound messages. Sending them is bot/outbox's job."""
+"""Queueing outbound messages. Sending them is bot/outbox's job (its rows: api/messaging/outbox_store.py)."""
 
 from dataclasses import dataclass
 from datetime import datetime

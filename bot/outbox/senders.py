@@ -1,7 +1,6 @@
 """Where outbound messages go: Twilio's REST API, or nowhere but the local outbox."""
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -13,16 +12,11 @@ from twilio.rest import Client
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from api.config import Settings
+from api.messaging.outbox_store import SendResult
 
 # How many of a person's latest messages a lookup reads: far more than we send one person
 # between a lost answer and its lookup.
 LOOKUP_PAGE = 20
-
-
-@dataclass(frozen=True)
-class SendResult:
-    provider_sid: str
-    status: str
 
 
 class SendError(Exception):
