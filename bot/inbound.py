@@ -4,6 +4,7 @@ The database is the queue: a worker per sender takes that sender's oldest unhand
 message until none is left, so order holds and a restart loses nothing. With several
 gateways, the worker first takes the sender's lease (api/messaging/sender_leases.py): one
 gateway at a time handles a person's messages, and a killed gateway's senders are taken over.
+The rows are read and written by api/inbound/handling.py, one transaction per call.
 
 Each handling is counted before it begins (a crash in the middle counts too). A message that
 fails SPIE_INBOUND_MAX_ATTEMPTS times is given up into the professionals' queue, and only then
@@ -19,17 +20,8 @@ from datetime import timedelta
 from api.beneficiaries.phones import mask
 from api.botapi import voucher
 from api.config import Settings
-from api.db import session_scope
-from api.inbound import triage
-from api.messaging import sender_leases
-from api.messaging.inbound import (
-    AlreadyProcessed,
-    begin_attempt,
-    next_unprocessed,
-    note_failure,
-    senders_with_unprocessed,
-)
-from api.messaging.models import InboundMessage
+from api.inbound import handling, triage
+from api.messaging.inbound import AlreadyProcessed
 from bot.outbox.dispatcher import OutboxDispatcher
 from bot.rasa_client import RasaClient, RasaUnavailable
 
@@ -75,8 +67,7 @@ class InboundProcessor:
 
     @staticmethod
     def _senders_waiting() -> list[str]:
-        with session_scope() as session:
-            return senders_with_unprocessed(session)
+        return handling.senders_waiting()
 
     async def drain(self) -> None:
         while self._workers:
@@ -111,26 +102,18 @@ class InboundProcessor:
             self._workers.pop(from_phone, None)
 
     def _take_lease(self, from_phone: str) -> bool:
-        with session_scope() as session:
-            taken = sender_leases.take(
-                session,
-                phone=from_phone,
-                owner=self._dispatcher.owner,
-                dead_after=timedelta(seconds=self._settings.outbox_dead_after_seconds),
-            )
-            session.commit()
-            return taken
+        return handling.take_lease(
+            phone=from_phone,
+            owner=self._dispatcher.owner,
+            dead_after=timedelta(seconds=self._settings.outbox_dead_after_seconds),
+        )
 
     def _release_lease(self, from_phone: str) -> None:
-        with session_scope() as session:
-            sender_leases.release(session, phone=from_phone, owner=self._dispatcher.owner)
-            session.commit()
+        handling.release_lease(phone=from_phone, owner=self._dispatcher.owner)
 
     @staticmethod
     def _next_id(from_phone: str) -> int | None:
-        with session_scope() as session:
-            message = next_unprocessed(session, from_phone=from_phone)
-            return message.id if message else None
+        return handling.next_id(from_phone=from_phone)
 
     async def _handle(self, inbound_id: int) -> None:
         if await asyncio.to_thread(self._begin_attempt, inbound_id):
@@ -145,37 +128,15 @@ class InboundProcessor:
 
     def _begin_attempt(self, inbound_id: int) -> bool:
         """Count this handling before it begins; False when the message needs none (done, or given up now)."""
-        with session_scope() as session:
-            inbound = session.get(InboundMessage, inbound_id)
-            if inbound is None or inbound.state != "received":
-                return False
-            if inbound.attempts >= self._settings.inbound_max_attempts:
-                # Its last attempt ended with the process (a crash, a kill): give it up.
-                triage.give_up(session, inbound=inbound)
-                session.commit()
-                return False
-            begin_attempt(session, message=inbound)
-            session.commit()
-            return True
+        return handling.begin(inbound_id=inbound_id, max_attempts=self._settings.inbound_max_attempts)
 
     def _attempt_failed(self, inbound_id: int, error: str) -> None:
-        with session_scope() as session:
-            inbound = session.get(InboundMessage, inbound_id)
-            if inbound is None or inbound.state != "received":
-                return
-            note_failure(session, message=inbound, error=error)
-            if inbound.attempts >= self._settings.inbound_max_attempts:
-                log.error("inbound message %s given up after %d attempts", inbound_id, inbound.attempts)
-                triage.give_up(session, inbound=inbound)
-            session.commit()
+        handling.attempt_failed(
+            inbound_id=inbound_id, error=error, max_attempts=self._settings.inbound_max_attempts
+        )
 
     def _triage(self, inbound_id: int) -> triage.ForwardToRasa | None:
-        with session_scope() as session:
-            inbound = session.get(InboundMessage, inbound_id)
-            assert inbound is not None
-            forward = triage.triage(session, inbound=inbound, settings=self._settings)
-            session.commit()
-            return forward
+        return handling.triage_message(inbound_id=inbound_id, settings=self._settings)
 
     async def _attempt(self, inbound_id: int) -> None:
         try:
@@ -216,9 +177,4 @@ class InboundProcessor:
     @staticmethod
     def _record(function, **kwargs) -> None:
         """Record the outcome and mark the message handled in one transaction, once."""
-        with session_scope() as session:
-            try:
-                function(session, **kwargs)
-            except AlreadyProcessed:
-                return  # rolled back: the first recording stands
-            session.commit()
+        handling.record(function, **kwargs)
