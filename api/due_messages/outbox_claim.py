@@ -26,7 +26,7 @@ def claim_due(
         claimed = outbox_store.claim_pending(
             session, token=token, owner=owner, now=now, in_reply_to_id=in_reply_to_id, limit=limit
         )
-        reasons = outbox_store.reasons_not_to_send(session, claimed)
+        reasons = outbox_store.reasons_not_to_send(session, claimed=claimed)
         # Only what the scheduler and invitations queue can go stale: replies skip the check.
         still_checked = [
             message.id

@@ -90,7 +90,7 @@ def triage_message(*, inbound_id: int, settings: Settings) -> triage.ForwardToRa
         return forward
 
 
-def record(function: Callable[..., None], **kwargs) -> None:
+def record(function: Callable[..., None], /, **kwargs) -> None:
     """Record the outcome with `function` (triage.record_rasa_reply or record_rasa_failure) and
     mark the message handled in one transaction, once."""
     with session_scope() as session:

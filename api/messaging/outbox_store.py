@@ -98,7 +98,7 @@ def claim_pending(
     return sorted((Claimed(*row) for row in rows), key=lambda message: message.id)
 
 
-def reasons_not_to_send(session: Session, claimed: list[Claimed]) -> dict[int, str]:
+def reasons_not_to_send(session: Session, *, claimed: list[Claimed]) -> dict[int, str]:
     """Opted out or number known not to receive SMS: checked once per claim, in one query."""
     checked = [m for m in claimed if m.beneficiary_id is not None and m.kind not in ALWAYS_SENT_KINDS]
     if not checked:
@@ -138,8 +138,8 @@ def cancel_claimed(session: Session, *, token: str, reasons: dict[int, str]) -> 
 
 def mark_sent(
     session: Session,
-    sent: list[tuple[int, str, SendResult, datetime]],
     *,
+    sent: list[tuple[int, str, SendResult, datetime]],
     from_state: str = "sending",
     count_attempt: bool = True,
 ) -> None:
@@ -200,7 +200,7 @@ def record_outcomes(
     successes; `released` (not sent: the process stopped while waiting for the cap) go back to
     pending. Only rows still held by the claim that sent them are written (fencing)."""
     with session_scope() as session:
-        mark_sent(session, sent)
+        mark_sent(session, sent=sent)
         if released:
             table = OutboxMessage.__table__
             session.connection().execute(

@@ -133,7 +133,10 @@ def settle(*, settings: Settings, message: Uncertain, token: str, found: list[Se
         if unclaimed:
             result = unclaimed[-1]  # the oldest: the one our lost request created
             mark_sent(
-                session, [(message.id, token, result, utcnow())], from_state="uncertain", count_attempt=False
+                session,
+                sent=[(message.id, token, result, utcnow())],
+                from_state="uncertain",
+                count_attempt=False,
             )
             log.info("uncertain send %s was found at Twilio: sent", message.id)
         elif message.attempts >= settings.outbox_max_attempts:

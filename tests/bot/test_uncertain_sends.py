@@ -19,8 +19,8 @@ from api.db import session_scope, utcnow
 from api.handoffs.models import HandoffRequest
 from api.messaging import outbox
 from api.messaging.models import OutboxMessage
-from bot.outbox.dispatcher import Claimed, Outcome
-from bot.outbox.senders import SendResult
+from api.messaging.outbox_store import Claimed, SendResult
+from bot.outbox.dispatcher import Outcome
 from tests.bot.conftest import ACCOUNT_SID, AUTH_TOKEN
 from tests.bot.test_outbox_dispatcher import dispatcher_for, queue_message, reload
 from tests.bot.test_scheduler_processes import due_reminders, wait_until

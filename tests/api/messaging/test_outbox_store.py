@@ -155,5 +155,5 @@ def test_reasons_not_to_send_spare_the_confirmation_of_a_stop() -> None:
         session.commit()
     claimed = claim(reply_inbound)[0] + claim(confirmation_inbound)[0]
     with session_scope() as session:
-        assert outbox_store.reasons_not_to_send(session, claimed) == {reply_id: "opted out"}
+        assert outbox_store.reasons_not_to_send(session, claimed=claimed) == {reply_id: "opted out"}
     finish(reply_id, confirmation_id)
