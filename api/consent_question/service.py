@@ -48,7 +48,7 @@ def question_text(names: list[str]) -> str:
     return _GENERAL
 
 
-def ask(session: Session, *, beneficiary: Beneficiary, user_id: int, now: datetime) -> OutboxMessage:
+def ask(session: Session, *, beneficiary: Beneficiary, user_id: int) -> OutboxMessage:
     """Send the question; 409 if the consent is already given or the person opted out of SMS."""
     if beneficiary.opted_out:
         raise AppError(409, "the person asked for no more messages (STOP)")

@@ -73,7 +73,7 @@ def record_consent(
 def _ask_by_sms(session: Session, user: ConsoleUser, beneficiary: Beneficiary) -> Response:
     now = utcnow()
     try:
-        consent_question.ask(session, beneficiary=beneficiary, user_id=user.user_id, now=now)
+        consent_question.ask(session, beneficiary=beneficiary, user_id=user.user_id)
     except AppError:
         # already given (the form offers the question only without consent), or STOP
         outcome = "partage-inchange" if not beneficiary.opted_out else "partage-non-demande"
