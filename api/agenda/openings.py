@@ -246,19 +246,47 @@ def still_fits(session: Session, period: OpeningPeriod, slots: Sequence[Slot]) -
 # --------------------------------------------------------------------------- plages
 
 
-def _check_hours(start_time: time, end_time: time, valid_from: date, valid_until: date | None) -> None:
+@dataclass(frozen=True)
+class PlageProblem:
+    """What is wrong with a plage's hours or dates, and the field at fault (schema names)."""
+
+    field: str
+    code: str
+    message: str
+
+
+def plage_problems(
+    *, start_time: time, end_time: time, valid_from: date, valid_until: date | None, duration_minutes: int
+) -> list[PlageProblem]:
+    """The rules a plage breaks across its fields, in the order the REST API reports the first."""
+    problems = []
+    if start_time >= end_time:
+        problems.append(PlageProblem("end_time", "end_before_start", "start_time must come before end_time"))
+    if valid_until is not None and valid_until < valid_from:
+        problems.append(
+            PlageProblem("valid_until", "until_before_from", "valid_until must not come before valid_from")
+        )
+    minutes = (end_time.hour * 60 + end_time.minute) - (start_time.hour * 60 + start_time.minute)
+    if start_time < end_time and minutes < duration_minutes:
+        message = f"the plage is shorter than one appointment of this motif ({duration_minutes} min)"
+        problems.append(PlageProblem("end_time", "shorter_than_motif", message))
+    return problems
+
+
+def _check(
+    start_time: time, end_time: time, valid_from: date, valid_until: date | None, duration_minutes: int
+) -> None:
     if start_time.tzinfo is not None or end_time.tzinfo is not None:
         raise Invalid("start_time and end_time are local wall-clock times, without an offset")
-    if start_time >= end_time:
-        raise Invalid("start_time must come before end_time")
-    if valid_until is not None and valid_until < valid_from:
-        raise Invalid("valid_until must not come before valid_from")
-
-
-def _check_length(start_time: time, end_time: time, duration_minutes: int) -> None:
-    minutes = (end_time.hour * 60 + end_time.minute) - (start_time.hour * 60 + start_time.minute)
-    if minutes < duration_minutes:
-        raise Invalid(f"the plage is shorter than one appointment of this motif ({duration_minutes} min)")
+    problems = plage_problems(
+        start_time=start_time,
+        end_time=end_time,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        duration_minutes=duration_minutes,
+    )
+    if problems:
+        raise Invalid(problems[0].message)
 
 
 def create_opening_period(
@@ -283,8 +311,7 @@ def create_opening_period(
         raise NotFound("motif")
     if not 0 <= weekday <= 6:
         raise Invalid("weekday goes from 0 (Monday) to 6 (Sunday)")
-    _check_hours(start_time, end_time, valid_from, valid_until)
-    _check_length(start_time, end_time, motif.duration_minutes)
+    _check(start_time, end_time, valid_from, valid_until, motif.duration_minutes)
     period = OpeningPeriod(
         organisation_id=place.organisation_id,
         place_id=place_id,
@@ -302,9 +329,7 @@ def create_opening_period(
     return Change(period=period, slots_created=generate(session, period=period, now=now))
 
 
-def change_opening_period(
-    session: Session, *, period: OpeningPeriod, changes: dict[str, object]
-) -> None:
+def change_opening_period(session: Session, *, period: OpeningPeriod, changes: dict[str, object]) -> None:
     """Change a plage's hours, end of validity or capacity (its slots: agenda_changes.py)."""
     allowed = {"start_time", "end_time", "valid_until", "capacity"}
     unknown = set(changes) - allowed
@@ -315,9 +340,8 @@ def change_opening_period(
     valid_until = changes.get("valid_until", period.valid_until)
     assert isinstance(start_time, time) and isinstance(end_time, time)
     assert valid_until is None or isinstance(valid_until, date)
-    _check_hours(start_time, end_time, period.valid_from, valid_until)
     _, duration = _context(session, period)
-    _check_length(start_time, end_time, int(duration.total_seconds() // 60))
+    _check(start_time, end_time, period.valid_from, valid_until, int(duration.total_seconds() // 60))
     period.start_time = start_time.replace(second=0, microsecond=0)
     period.end_time = end_time.replace(second=0, microsecond=0)
     period.valid_until = valid_until

@@ -2,6 +2,9 @@ from datetime import date, datetime, time
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+# The most people one slot of a plage receives.
+MAX_CAPACITY = 100
+
 
 class PlaceCreate(BaseModel):
     organisation_id: int
@@ -55,7 +58,7 @@ class OpeningPeriodCreate(BaseModel):
     weekday: int = Field(ge=0, le=6)
     start_time: time
     end_time: time
-    capacity: int = Field(default=1, ge=1, le=100)
+    capacity: int = Field(default=1, ge=1, le=MAX_CAPACITY)
     valid_from: date
     valid_until: date | None = None
 
@@ -66,7 +69,7 @@ class OpeningPeriodUpdate(BaseModel):
     start_time: time | None = None
     end_time: time | None = None
     valid_until: date | None = None
-    capacity: int | None = Field(default=None, ge=1, le=100)
+    capacity: int | None = Field(default=None, ge=1, le=MAX_CAPACITY)
 
 
 class OpeningPeriodRead(BaseModel):

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.agenda import service as agenda_service
+from api.agenda.schemas import MotifCreate, PlaceCreate
 from api.console.agenda_forms import (
     admin_organisation,
     agendas_page,
@@ -20,11 +21,21 @@ from api.console.agenda_forms import (
     member_organisation,
     parse_int,
 )
+from api.console.forms import checked, read
 from api.console.session import CurrentConsoleUser, not_found
 from api.deps import SessionDep
 from api.organisations.models import Organisation
 
 router = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)
+
+PLACE_MESSAGES = {
+    "name": "Donnez le nom du lieu (120 caractères au plus).",
+    "address": "Donnez l'adresse du lieu (200 caractères au plus).",
+}
+MOTIF_MESSAGES = {
+    "name": "Donnez le nom du motif (120 caractères au plus).",
+    "duration_minutes": "Indiquez une durée entre 5 et 480 minutes.",
+}
 
 
 @router.get("/agendas", response_class=HTMLResponse)
@@ -55,16 +66,14 @@ def add_place(
 ) -> Response:
     user.check_csrf(csrf_token)
     organisation = admin_organisation(session, user, parse_int(organisation_id))
-    errors = {}
-    if not name.strip() or len(name.strip()) > 120:
-        errors["name"] = "Donnez le nom du lieu (120 caractères au plus)."
-    if not address.strip() or len(address.strip()) > 200:
-        errors["address"] = "Donnez l'adresse du lieu (200 caractères au plus)."
-    if errors:
+    place, errors = checked(
+        PlaceCreate, {"organisation_id": organisation.id, "name": name, "address": address}, PLACE_MESSAGES
+    )
+    if place is None:
         values = {"name": name[:300], "address": address[:300]}
         return invalid_form(request, session, user, organisation, "lieu", errors, values)
     agenda_service.create_place(
-        session, organisation_id=organisation.id, name=name.strip(), address=address.strip()
+        session, organisation_id=organisation.id, name=place.name, address=place.address
     )
     return back_to_agendas(organisation.id, "#lieux", ok="lieu")
 
@@ -81,17 +90,13 @@ def add_motif(
 ) -> Response:
     user.check_csrf(csrf_token)
     organisation = admin_organisation(session, user, parse_int(organisation_id))
-    errors = {}
-    duration = parse_int(duration_minutes)
-    if not name.strip() or len(name.strip()) > 120:
-        errors["name"] = "Donnez le nom du motif (120 caractères au plus)."
-    if duration is None or not 5 <= duration <= 480:
-        errors["duration_minutes"] = "Indiquez une durée entre 5 et 480 minutes."
-    if errors:
+    duration = read(duration_minutes, parse_int, required=True)  # the REST API has a default, not the form
+    fields = {"organisation_id": organisation.id, "name": name, "duration_minutes": duration}
+    motif, errors = checked(MotifCreate, fields, MOTIF_MESSAGES)
+    if motif is None:
         values = {"name": name[:300], "duration_minutes": duration_minutes[:10]}
         return invalid_form(request, session, user, organisation, "motif", errors, values)
-    assert duration is not None
     agenda_service.create_motif(
-        session, organisation_id=organisation.id, name=name.strip(), duration_minutes=duration
+        session, organisation_id=organisation.id, name=motif.name, duration_minutes=motif.duration_minutes
     )
     return back_to_agendas(organisation.id, "#motifs", ok="motif")

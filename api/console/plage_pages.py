@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from api.agenda import absences as absence_service
 from api.agenda import openings
 from api.agenda.models import Absence, Motif, OpeningPeriod, Place
+from api.agenda.schemas import MAX_CAPACITY, OpeningPeriodCreate
 from api.appointments import agenda_changes
 from api.console import agenda_views as av
 from api.console.agenda_forms import (
@@ -28,13 +29,29 @@ from api.console.agenda_forms import (
     parse_time,
     zone_of,
 )
+from api.console.forms import checked, read
 from api.console.session import ConsoleUser, CurrentConsoleUser, not_found
 from api.db import utcnow
 from api.deps import SessionDep
 
 router = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)
 
-MAX_CAPACITY = 100
+PLAGE_MESSAGES = {
+    "place_id": "Choisissez le lieu.",
+    "motif_id": "Choisissez le motif.",
+    "weekday": "Choisissez le jour de la semaine.",
+    "start_time": "Indiquez l'heure de début (par exemple 09:00).",
+    "end_time": "Indiquez l'heure de fin (par exemple 12:00).",
+    "capacity": f"Indiquez un nombre de places entre 1 et {MAX_CAPACITY}.",
+    "valid_from": "Indiquez la date de début.",
+    "valid_until": "Cette date n'est pas valide.",
+}
+# The rules across fields (api/agenda/openings.py: plage_problems), in the console's words.
+PLAGE_PROBLEMS = {
+    "end_before_start": "L'heure de fin doit venir après l'heure de début.",
+    "shorter_than_motif": "La plage est plus courte qu'un rendez-vous de ce motif ({duration} min).",
+    "until_before_from": "La date de fin doit venir après la date de début.",
+}
 
 
 @router.post("/agendas/plages", response_class=HTMLResponse)
@@ -58,35 +75,27 @@ def add_plage(
     organisation = admin_organisation(session, user, parse_int(organisation_id))
     place = own_record(session, Place, place_id, organisation)
     motif = own_record(session, Motif, motif_id, organisation)
-    day, start, end = parse_int(weekday), parse_time(start_time), parse_time(end_time)
-    seats, first, last = parse_int(capacity), parse_date(valid_from), parse_date(valid_until)
-    errors = {}
-    if place is None:
-        errors["place_id"] = "Choisissez le lieu."
-    if motif is None:
-        errors["motif_id"] = "Choisissez le motif."
-    if day is None or not 0 <= day <= 6:
-        errors["weekday"] = "Choisissez le jour de la semaine."
-    if start is None:
-        errors["start_time"] = "Indiquez l'heure de début (par exemple 09:00)."
-    if end is None:
-        errors["end_time"] = "Indiquez l'heure de fin (par exemple 12:00)."
-    elif start is not None and end <= start:
-        errors["end_time"] = "L'heure de fin doit venir après l'heure de début."
-    elif start is not None and motif is not None:
-        minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
-        if minutes < motif.duration_minutes:
-            errors["end_time"] = (
-                f"La plage est plus courte qu'un rendez-vous de ce motif ({motif.duration_minutes} min)."
-            )
-    if seats is None or not 1 <= seats <= MAX_CAPACITY:
-        errors["capacity"] = f"Indiquez un nombre de places entre 1 et {MAX_CAPACITY}."
-    if first is None:
-        errors["valid_from"] = "Indiquez la date de début."
-    if valid_until.strip() and last is None:
-        errors["valid_until"] = "Cette date n'est pas valide."
-    elif first is not None and last is not None and last < first:
-        errors["valid_until"] = "La date de fin doit venir après la date de début."
+    fields = {
+        "place_id": place.id if place is not None else None,
+        "motif_id": motif.id if motif is not None else None,
+        "weekday": read(weekday, parse_int),
+        "start_time": read(start_time, parse_time),
+        "end_time": read(end_time, parse_time),
+        "capacity": read(capacity, parse_int, required=True),
+        "valid_from": read(valid_from, parse_date),
+        "valid_until": read(valid_until, parse_date),
+    }
+    plage, errors = checked(OpeningPeriodCreate, fields, PLAGE_MESSAGES)
+    if plage is not None and motif is not None:
+        for problem in openings.plage_problems(
+            start_time=plage.start_time,
+            end_time=plage.end_time,
+            valid_from=plage.valid_from,
+            valid_until=plage.valid_until,
+            duration_minutes=motif.duration_minutes,
+        ):
+            message = PLAGE_PROBLEMS[problem.code].format(duration=motif.duration_minutes)
+            errors.setdefault(problem.field, message)
     if errors:
         values = {
             "place_id": place_id,
@@ -99,17 +108,17 @@ def add_plage(
             "valid_until": valid_until[:10],
         }
         return invalid_form(request, session, user, organisation, "plage", errors, values)
-    assert place is not None and motif is not None and day is not None and start and end and seats and first
+    assert plage is not None
     change = openings.create_opening_period(
         session,
-        place_id=place.id,
-        motif_id=motif.id,
-        weekday=day,
-        start_time=start,
-        end_time=end,
-        capacity=seats,
-        valid_from=first,
-        valid_until=last,
+        place_id=plage.place_id,
+        motif_id=plage.motif_id,
+        weekday=plage.weekday,
+        start_time=plage.start_time,
+        end_time=plage.end_time,
+        capacity=plage.capacity,
+        valid_from=plage.valid_from,
+        valid_until=plage.valid_until,
         now=utcnow(),
     )
     return back_to_agendas(
