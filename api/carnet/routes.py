@@ -22,8 +22,7 @@ def get_carnet(beneficiary_id: int, session: SessionDep, user: CurrentUser):
     reader = reader_of(session, user, beneficiary_id)
     entries = sharing.visible_to(reader, carnet_service.list_entries(session, beneficiary_id=beneficiary_id))
     if reader.across:
-        words = "words shown" if reader.consent_given else "words withheld"
-        audit.record(session, user, reader, "carnet.read_shared", f"{len(entries)} entries, {words}")
+        audit.record(session, user, reader, "carnet.read_shared", sharing.read_detail(reader, len(entries)))
     else:
         accounts_service.record_audit(
             session,

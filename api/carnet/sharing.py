@@ -38,3 +38,8 @@ def visible_to(reader: Reader, entries: list[CarnetEntry]) -> list[CarnetEntry]:
         and entry.kind not in HOLDER_ONLY_KINDS
         and (reader.consent_given or not holds_words(entry))
     ]
+
+
+def read_detail(reader: Reader, shown: int) -> str:
+    """The audit detail of a read from another structure: how many entries, words shown or not."""
+    return f"{shown} entries, {'words shown' if reader.consent_given else 'words withheld'}"

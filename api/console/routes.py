@@ -15,7 +15,6 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.accounts import service as accounts_service
 from api.appointments.followup import followup_status
 from api.beneficiaries.models import Beneficiary
 from api.carnet import service as carnet_service
@@ -29,6 +28,7 @@ from api.console.session import (
     CurrentConsoleUser,
     LoginRequired,
     PageError,
+    audit_person,
     member_beneficiary,
     not_found,
 )
@@ -103,19 +103,6 @@ def _time_zone(session: Session, organisation_id: int | None) -> ZoneInfo:
     return organisation.zone if organisation is not None else views.DEFAULT_TZ
 
 
-def _audit(session: Session, user: ConsoleUser, action: str, beneficiary: Beneficiary, detail: str) -> None:
-    accounts_service.record_audit(
-        session,
-        user_id=user.user_id,
-        action=action,
-        organisation_id=beneficiary.organisation_id,
-        beneficiary_id=beneficiary.id,
-        ip=user.principal.ip,
-        detail=detail,
-        now=utcnow(),
-    )
-
-
 # --------------------------------------------------------------------------- beneficiaries
 
 
@@ -146,7 +133,7 @@ def beneficiaries(
     if frein:
         # Who has which barrier is sensitive: as GET /api/barriers, one audit line per person shown.
         for row in listing.rows:
-            _audit(session, user, "barriers.read", row.beneficiary, f"console: frein {frein}")
+            audit_person(session, user, "barriers.read", row.beneficiary, f"console: frein {frein}")
     filters = {"q": q, "statut": statut, "frein": frein, "humain": "1" if needs_human else ""}
     kept = {key: value for key, value in filters.items() if value}
 
@@ -178,7 +165,7 @@ def _carnet_page(
     note_error: str = "",
     note_text: str = "",
 ) -> Response:
-    _audit(session, user, "carnet.read", beneficiary, "console")
+    audit_person(session, user, "carnet.read", beneficiary, "console")
     organisation = session.get(Organisation, beneficiary.organisation_id)
     assert organisation is not None
     tz = organisation.zone

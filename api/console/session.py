@@ -71,9 +71,7 @@ class ConsoleUser:
             raise csrf_rejected()
 
 
-def console_user(
-    request: Request, session: SessionDep
-) -> ConsoleUser:
+def console_user(request: Request, session: SessionDep) -> ConsoleUser:
     """FastAPI dependency: the logged-in professional, or LoginRequired."""
     secret = request.cookies.get(SESSION_COOKIE)
     found = None
@@ -104,3 +102,19 @@ def member_beneficiary(session: Session, user: ConsoleUser, beneficiary_id: int)
     if beneficiary is None or not user.principal.is_member(beneficiary.organisation_id):
         raise not_found()
     return beneficiary
+
+
+def audit_person(
+    session: Session, user: ConsoleUser, action: str, beneficiary: Beneficiary, detail: str
+) -> None:
+    """One line in the audit log of the person's organisation, for what the user did in the console."""
+    accounts_service.record_audit(
+        session,
+        user_id=user.user_id,
+        action=action,
+        organisation_id=beneficiary.organisation_id,
+        beneficiary_id=beneficiary.id,
+        ip=user.principal.ip,
+        detail=detail,
+        now=utcnow(),
+    )

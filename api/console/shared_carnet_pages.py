@@ -30,9 +30,11 @@ def followed_people(request: Request, session: SessionDep, user: CurrentConsoleU
         {
             "id": row.beneficiary.id,
             "name": views.full_name(row.beneficiary),
-            "holder": row.holder_name,
-            "since": f"{row.follower.started_at:%d/%m/%Y}",
-            "until": f"{row.follower.ended_at:%d/%m/%Y}" if row.follower.ended_at else "",
+            "holder": row.holder.name,
+            "since": f"{row.follower.started_at.astimezone(row.holder.zone):%d/%m/%Y}",
+            "until": f"{row.follower.ended_at.astimezone(row.holder.zone):%d/%m/%Y}"
+            if row.follower.ended_at
+            else "",
         }
         for row in rows
     ]

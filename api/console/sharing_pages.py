@@ -7,11 +7,10 @@ from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from api.accounts import service as accounts_service
 from api.beneficiaries.models import Beneficiary
 from api.consent_question import service as consent_question
 from api.console.rendering import harden
-from api.console.session import ConsoleUser, CurrentConsoleUser, member_beneficiary
+from api.console.session import ConsoleUser, CurrentConsoleUser, audit_person, member_beneficiary
 from api.db import utcnow
 from api.deps import SessionDep
 from api.errors import AppError
@@ -53,15 +52,12 @@ def record_consent(
         else:
             raise AppError(422, "action must be donner or retirer")
         outcome = "partage-donne" if action == "donner" else "partage-retire"
-        accounts_service.record_audit(
+        audit_person(
             session,
-            user_id=user.user_id,
-            action="consent.give" if action == "donner" else "consent.withdraw",
-            organisation_id=beneficiary.organisation_id,
-            beneficiary_id=beneficiary.id,
-            ip=user.principal.ip,
-            detail="console",
-            now=now,
+            user,
+            "consent.give" if action == "donner" else "consent.withdraw",
+            beneficiary,
+            "console",
         )
     except AppError as refused:
         if refused.status_code == 422:
@@ -71,21 +67,11 @@ def record_consent(
 
 
 def _ask_by_sms(session: Session, user: ConsoleUser, beneficiary: Beneficiary) -> Response:
-    now = utcnow()
     try:
         consent_question.ask(session, beneficiary=beneficiary, user_id=user.user_id)
     except AppError:
         # already given (the form offers the question only without consent), or STOP
         outcome = "partage-inchange" if not beneficiary.opted_out else "partage-non-demande"
         return harden(RedirectResponse(f"/console/beneficiaires/{beneficiary.id}?ok={outcome}#suivi", 303))
-    accounts_service.record_audit(
-        session,
-        user_id=user.user_id,
-        action="consent.ask_by_sms",
-        organisation_id=beneficiary.organisation_id,
-        beneficiary_id=beneficiary.id,
-        ip=user.principal.ip,
-        detail="console",
-        now=now,
-    )
+    audit_person(session, user, "consent.ask_by_sms", beneficiary, "console")
     return harden(RedirectResponse(f"/console/beneficiaires/{beneficiary.id}?ok=partage-demande#suivi", 303))

@@ -120,7 +120,7 @@ def list_followers(session: Session, *, beneficiary_id: int) -> list[FollowerLin
 @dataclass(frozen=True)
 class FollowedElsewhere:
     beneficiary: Beneficiary
-    holder_name: str
+    holder: Organisation
     follower: Follower
 
 
@@ -130,7 +130,7 @@ def followed_elsewhere(session: Session, *, organisation_ids: list[int]) -> list
     if not organisation_ids:
         return []
     rows = session.execute(
-        select(Follower, Beneficiary, Organisation.name)
+        select(Follower, Beneficiary, Organisation)
         .join(Beneficiary, Follower.beneficiary_id == Beneficiary.id)
         .join(Organisation, Beneficiary.organisation_id == Organisation.id)
         .where(
@@ -141,10 +141,10 @@ def followed_elsewhere(session: Session, *, organisation_ids: list[int]) -> list
     ).all()
     seen: set[int] = set()
     found = []
-    for follower, beneficiary, holder_name in rows:
+    for follower, beneficiary, holder in rows:
         if beneficiary.id not in seen:  # the latest follow-up of the person, if several
             seen.add(beneficiary.id)
-            found.append(FollowedElsewhere(beneficiary, holder_name, follower))
+            found.append(FollowedElsewhere(beneficiary, holder, follower))
     return found
 
 
