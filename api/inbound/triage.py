@@ -64,21 +64,7 @@ def triage(session: Session, *, inbound: InboundMessage, settings: Settings) -> 
     inbound.beneficiary_id = beneficiary.id
     beneficiary.last_inbound_at = inbound.received_at
     repeated = _double_tap_of(session, inbound, seconds=settings.double_tap_seconds)
-    if repeated is not None:
-        data = {"repeat_of_inbound_id": repeated.id}
-    else:
-        data = {"num_media": inbound.num_media} if inbound.num_media else {}
-    carnet_service.add_entry(
-        session,
-        beneficiary_id=beneficiary.id,
-        kind="inbound_message",
-        author="beneficiary",
-        body=inbound.body,
-        channel=inbound.channel,
-        provider_sid=inbound.message_sid,
-        inbound_message_id=inbound.id,
-        data=data,
-    )
+    _note_in_carnet(session, inbound, beneficiary=beneficiary, repeat_of=repeated.id if repeated else None)
     if repeated is not None:
         mark_processed(session, message=inbound, outcome="repeated")
         return None
@@ -131,6 +117,26 @@ def triage(session: Session, *, inbound: InboundMessage, settings: Settings) -> 
         return forward
     mark_processed(session, message=inbound, outcome=outcome)
     return None
+
+
+def _note_in_carnet(
+    session: Session, inbound: InboundMessage, *, beneficiary: Beneficiary, repeat_of: int | None = None
+) -> None:
+    if repeat_of is not None:
+        data = {"repeat_of_inbound_id": repeat_of}
+    else:
+        data = {"num_media": inbound.num_media} if inbound.num_media else {}
+    carnet_service.add_entry(
+        session,
+        beneficiary_id=beneficiary.id,
+        kind="inbound_message",
+        author="beneficiary",
+        body=inbound.body,
+        channel=inbound.channel,
+        provider_sid=inbound.message_sid,
+        inbound_message_id=inbound.id,
+        data=data,
+    )
 
 
 def _double_tap_of(session: Session, inbound: InboundMessage, *, seconds: float) -> InboundMessage | None:
@@ -313,11 +319,17 @@ def give_up(session: Session, *, inbound: InboundMessage) -> None:
 
 
 def _queue_failed_message(session: Session, inbound: InboundMessage) -> None:
-    beneficiary = (
-        beneficiary_service.get_beneficiary(session, beneficiary_id=inbound.beneficiary_id)
-        if inbound.beneficiary_id is not None
-        else None
-    )
+    if inbound.beneficiary_id is not None:
+        beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=inbound.beneficiary_id)
+    else:
+        # No attempt got as far as triage (each failed before it committed): the message is not
+        # in the carnet yet, and its sender may still be a known person owed an apology.
+        beneficiary = routing.recipient_of_inbound(
+            session, phone=inbound.from_phone, before_inbound_id=inbound.id
+        )
+        if beneficiary is not None:
+            inbound.beneficiary_id = beneficiary.id
+            _note_in_carnet(session, inbound, beneficiary=beneficiary)
     handoff_service.open_request(
         session,
         reason="processing_failed",

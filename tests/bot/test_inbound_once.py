@@ -313,10 +313,16 @@ def test_a_message_whose_attempts_ended_with_the_process_is_given_up_at_restart(
     handle(processor(rasa), phone)
     assert rasa.answers == []
     assert inbound(message_id).outcome == "failed"
-    # Never triaged, so not yet tied to a person: queued by number, with its text.
+    # Never triaged, yet its sender is known: queued under the person, who gets the apology.
     with session_scope() as session:
         queued = session.scalar(select(HandoffRequest).where(HandoffRequest.inbound_message_id == message_id))
-        assert (queued.reason, queued.phone, queued.text) == ("processing_failed", phone, "1")
+        assert (queued.reason, queued.text) == ("processing_failed", "1")
+        person_id = inbound(message_id).beneficiary_id
+        assert person_id is not None and queued.beneficiary_id == person_id
+        replies = session.scalars(
+            select(OutboxMessage.body).where(OutboxMessage.in_reply_to_id == message_id)
+        )
+        assert list(replies) == [texts.TECHNICAL_PROBLEM]
 
 
 class DatabaseOutage:

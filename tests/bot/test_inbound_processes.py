@@ -256,7 +256,8 @@ def test_workers_survive_their_database_connections_being_terminated(silent_rasa
         assert [m.body for m in handled] == ["bonjour", "le 2", "merci", "toujours là ?"]
         assert sorted(handled, key=lambda m: m.processed_at) == handled  # in arrival order
         for message in handled:
-            assert replies_to(message.id) == [texts.TECHNICAL_PROBLEM]  # one answer each, never two
+            # one answer each, never two; also to a message whose every attempt failed before triage
+            assert replies_to(message.id) == [texts.TECHNICAL_PROBLEM], (message.body, message.outcome)
         assert handled[-1].outcome.startswith("rasa_failed")
         with session_scope() as session:
             assert session.get(Beneficiary, person_id) is not None

@@ -5,12 +5,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from api.carnet.models import CarnetEntry
 from api.db import session_scope
 from api.handoffs.models import HandoffRequest
 from api.inbound import handling
-from api.messaging import processes
+from api.messaging import processes, texts
 from api.messaging.inbound import record_inbound
-from api.messaging.models import InboundMessage
+from api.messaging.models import InboundMessage, OutboxMessage
 from tests.api import factories as f
 
 
@@ -56,10 +57,23 @@ def test_each_handling_is_counted_before_it_begins_and_the_last_one_gives_up() -
     assert (given_up.state, given_up.outcome, given_up.attempts) == ("done", "failed", 2)
     assert not handling.begin(inbound_id=inbound_id, max_attempts=2)  # done: nothing to do
     with session_scope() as session:
-        reasons = session.scalars(
-            select(HandoffRequest.reason).where(HandoffRequest.inbound_message_id == inbound_id)
+        queued = session.scalars(
+            select(HandoffRequest).where(HandoffRequest.inbound_message_id == inbound_id)
         )
-        assert list(reasons) == ["processing_failed"]
+        assert [(q.reason, q.beneficiary_id) for q in queued] == [
+            ("processing_failed", given_up.beneficiary_id)
+        ]
+        # No attempt reached triage, yet the known sender is found: the message is in their
+        # carnet once and they get the apology.
+        assert given_up.beneficiary_id is not None
+        notes = session.scalars(
+            select(CarnetEntry.body).where(
+                CarnetEntry.inbound_message_id == inbound_id, CarnetEntry.kind == "inbound_message"
+            )
+        )
+        assert list(notes) == ["boum"]
+        replies = session.scalars(select(OutboxMessage).where(OutboxMessage.in_reply_to_id == inbound_id))
+        assert [(r.body, r.to_phone) for r in replies] == [(texts.TECHNICAL_PROBLEM, phone)]
     assert handling.next_id(from_phone=phone) is None
 
 
