@@ -319,6 +319,7 @@ def give_up(session: Session, *, inbound: InboundMessage) -> None:
 
 
 def _queue_failed_message(session: Session, inbound: InboundMessage) -> None:
+    beneficiary: Beneficiary | None
     if inbound.beneficiary_id is not None:
         beneficiary = beneficiary_service.get_beneficiary(session, beneficiary_id=inbound.beneficiary_id)
     else:
