@@ -96,7 +96,7 @@ BOOKINGS_PER_AGENDA = 80  # slot capacity is at most 100; every conversation boo
 BENCH_PROCESS = "bench (fake Twilio, senders)"
 MACHINE = "(whole machine)"
 POSTGRES = "postgresql (backends)"
-PROCESS_ORDER = ("rasa", "actions", "api", "gateway", "scheduler", POSTGRES, BENCH_PROCESS)
+PROCESS_ORDER = ("rasa", "actions", "api", "internal", "gateway", "scheduler", POSTGRES, BENCH_PROCESS)
 
 TARGET_MSG_PER_S = 25.0
 TARGET_P95_MS = 600.0
