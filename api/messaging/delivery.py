@@ -1,13 +1,18 @@
 """Delivery statuses from Twilio: idempotent, and safe when they come out of order."""
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from typing import Any
+
+from sqlalchemy import JSON, cast, func, literal, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from api.beneficiaries import service as beneficiary_service
 from api.beneficiaries.models import Beneficiary
 from api.carnet import service as carnet_service
 from api.carnet.models import CarnetEntry
+from api.db import Base, utcnow
 from api.handoffs import service as handoff_service
 from api.messaging import outbox
 from api.messaging.models import DeliveryStatusEvent, OutboxMessage
@@ -26,27 +31,70 @@ STATUS_RANK = {
 
 
 def record_status(session: Session, *, message_sid: str, status: str, error_code: str | None) -> bool:
-    """Store a status callback once; returns False for a repeat."""
-    event = DeliveryStatusEvent(message_sid=message_sid, status=status, error_code=error_code or None)
-    try:
-        with session.begin_nested():
-            session.add(event)
-    except IntegrityError:
+    """Store a status callback once; returns False for a repeat.
+
+    Three statements, no savepoint: the event (a repeat inserts nothing), the outbox row only
+    where this status ranks above the one it has (a guarded UPDATE), then that row's carnet entry.
+    A permanent failure also reads the row, for what it means for the person."""
+    events = DeliveryStatusEvent.__table__
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stored = session.execute(
+        insert(events)
+        .values(message_sid=message_sid, status=status, error_code=error_code or None, received_at=utcnow())
+        .on_conflict_do_nothing(index_elements=[events.c.message_sid, events.c.status])
+        .returning(events.c.id)
+    ).first()
+    if stored is None:
         return False
-    message = session.scalar(select(OutboxMessage).where(OutboxMessage.provider_sid == message_sid))
-    if message is not None and STATUS_RANK.get(status, -1) > STATUS_RANK.get(
-        message.delivery_status or "", -1
-    ):
-        message.delivery_status = status
-        if error_code:
-            message.error_code = error_code
-        if status in ("undelivered", "failed"):
-            apply_delivery_error(session, message=message, code=error_code)
-        entry = session.scalar(select(CarnetEntry).where(CarnetEntry.outbox_message_id == message.id))
-        if entry is not None:
-            entry.data = {**entry.data, "delivery_status": status}
-    session.flush()
+    rank = STATUS_RANK.get(status, -1)
+    if rank < 0:
+        return True  # a status we do not know never replaces one
+    not_below = [known for known, known_rank in STATUS_RANK.items() if known_rank >= rank]
+    values: dict[str, str] = {"delivery_status": status}
+    if error_code:
+        values["error_code"] = error_code
+    advanced = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.provider_sid == message_sid,
+            or_(OutboxMessage.delivery_status.is_(None), OutboxMessage.delivery_status.not_in(not_below)),
+        )
+        .values(values)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    if advanced is None:
+        return True
+    _expire_if_loaded(session, OutboxMessage, advanced, list(values))
+    if status in ("undelivered", "failed"):
+        message = session.get(OutboxMessage, advanced)
+        assert message is not None
+        apply_delivery_error(session, message=message, code=error_code)
+    entries = session.scalars(
+        update(CarnetEntry)
+        .where(CarnetEntry.outbox_message_id == advanced)
+        .values(data=_with_key(session, CarnetEntry.data, "delivery_status", status))
+        .returning(CarnetEntry.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    for entry_id in entries:
+        _expire_if_loaded(session, CarnetEntry, entry_id, ["data"])
     return True
+
+
+def _expire_if_loaded(session: Session, model: type[Base], row_id: int, attributes: list[str]) -> None:
+    """A row this session holds, written by a statement: its copy reads the new values next."""
+    loaded = session.identity_map.get(identity_key(model, row_id))
+    if loaded is not None:
+        session.expire(loaded, attributes)
+
+
+def _with_key(session: Session, column: Any, key: str, value: str) -> Any:
+    """SQL for the JSON object in `column` with `key` set to `value` (the column is JSON, not JSONB)."""
+    if session.get_bind().dialect.name == "postgresql":
+        current = func.coalesce(cast(column, JSONB), cast(literal("{}"), JSONB))
+        return cast(current.op("||")(func.jsonb_build_object(key, value)), JSON)
+    return func.json_set(func.coalesce(column, "{}"), f"$.{key}", value)
 
 
 # Twilio error codes that say something about the person, not about this one message.
