@@ -70,7 +70,7 @@ def make_engine(url: str) -> Engine:
 
         return engine
     engine = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
-    engine.dialect.do_ping = _ping_only_when_in_doubt(engine.dialect.do_ping)  # type: ignore[method-assign]
+    engine.dialect.do_ping = _ping_only_when_in_doubt(engine.dialect.do_ping)  # type: ignore[method-assign,assignment]
     return engine
 
 
