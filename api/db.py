@@ -82,7 +82,8 @@ def _ping_only_when_in_doubt(ping: Callable[[Any], bool]) -> Callable[[Any], boo
     socket turns readable. A readable (or closed, or broken) connection gets the real ping,
     which reads what came and tells the pool; a quiet one is as alive as a ping would have
     found it. The real ping, ";", is a transaction of its own: it was about half of all the
-    transactions of a message (issue 14)."""
+    transactions of a message (issue 14). Not caught: a server that vanishes without a word (a
+    network cut); there the first statement fails instead, and the caller retries or answers 500."""
 
     def do_ping(dbapi_connection: Any) -> bool:
         if getattr(dbapi_connection, "closed", True) or getattr(dbapi_connection, "broken", True):
