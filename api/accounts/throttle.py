@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from api.accounts.models import LoginThrottle
+from api.db import insert_for
 
 WINDOW = timedelta(minutes=15)
 PAIR_LIMIT = 5
@@ -61,10 +60,9 @@ class Counter:
 def _bump(session: Session, *, key: str, now: datetime) -> None:
     """One atomic statement: +1 in the current window, or 1 in a new window."""
     table = LoginThrottle.__table__
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     expired = table.c.window_started_at <= now - WINDOW
     statement = (
-        insert(table)
+        insert_for(session, table)
         .values(key=key, failures=1, window_started_at=now)
         .on_conflict_do_update(
             index_elements=[table.c.key],

@@ -3,7 +3,6 @@
 from typing import Any
 
 from sqlalchemy import JSON, cast, func, literal, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
@@ -12,7 +11,7 @@ from api.beneficiaries import service as beneficiary_service
 from api.beneficiaries.models import Beneficiary
 from api.carnet import service as carnet_service
 from api.carnet.models import CarnetEntry
-from api.db import Base, utcnow
+from api.db import Base, insert_for, utcnow
 from api.handoffs import service as handoff_service
 from api.messaging import outbox
 from api.messaging.models import DeliveryStatusEvent, OutboxMessage
@@ -37,9 +36,8 @@ def record_status(session: Session, *, message_sid: str, status: str, error_code
     where this status ranks above the one it has (a guarded UPDATE), then that row's carnet entry.
     A permanent failure also reads the row, for what it means for the person."""
     events = DeliveryStatusEvent.__table__
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     stored = session.execute(
-        insert(events)
+        insert_for(session, events)
         .values(message_sid=message_sid, status=status, error_code=error_code or None, received_at=utcnow())
         .on_conflict_do_nothing(index_elements=[events.c.message_sid, events.c.status])
         .returning(events.c.id)

@@ -7,10 +7,9 @@ once it has been silent for SPIE_OUTBOX_DEAD_AFTER_SECONDS, others take them ove
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from api.db import session_scope, utcnow
+from api.db import insert_for, session_scope, utcnow
 from api.messaging.models import OutboxDispatcherBeat
 
 
@@ -18,10 +17,9 @@ def beat(owner: str) -> None:
     """One atomic upsert: the heartbeat thread and a claim may beat at the same moment."""
     now = utcnow()
     with session_scope() as session:
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         table = OutboxDispatcherBeat.__table__
         session.execute(
-            dialect.insert(table)
+            insert_for(session, table)
             .values(owner=owner, started_at=now, beat_at=now)
             .on_conflict_do_update(index_elements=[table.c.owner], set_={"beat_at": now})
         )

@@ -10,10 +10,9 @@ cannot take it leaves the messages to the holder, which looks again after releas
 from datetime import timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from api.db import utcnow
+from api.db import insert_for, utcnow
 from api.messaging.models import SenderLease
 from api.messaging.processes import live_owners
 
@@ -21,15 +20,18 @@ from api.messaging.processes import live_owners
 def take(session: Session, *, phone: str, owner: str, dead_after: timedelta) -> bool:
     """Take (or keep) the sender's lease; False while another live gateway holds it."""
     now = utcnow()
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     table = SenderLease.__table__
-    upsert = dialect.insert(table).values(phone=phone, owner=owner, taken_at=now)
-    upsert = upsert.on_conflict_do_update(
-        index_elements=[table.c.phone],
-        set_={"owner": owner, "taken_at": now},
-        where=(table.c.owner == owner)
-        | table.c.owner.not_in(live_owners(session, now=now, dead_after=dead_after)),
-    ).returning(table.c.owner)
+    upsert = (
+        insert_for(session, table)
+        .values(phone=phone, owner=owner, taken_at=now)
+        .on_conflict_do_update(
+            index_elements=[table.c.phone],
+            set_={"owner": owner, "taken_at": now},
+            where=(table.c.owner == owner)
+            | table.c.owner.not_in(live_owners(session, now=now, dead_after=dead_after)),
+        )
+        .returning(table.c.owner)
+    )
     return session.execute(upsert).scalar() == owner
 
 

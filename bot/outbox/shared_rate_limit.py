@@ -48,7 +48,6 @@ class SharedRateLimiter:
     def __init__(self, redis_url: str, per_second: float, *, key_prefix: str = "spie:") -> None:
         # Rounded up, so never one more than the cap less its margin in a second.
         self._interval_us = math.ceil(1_000_000 / (per_second * (1 - MARGIN))) if per_second > 0 else 0
-        self.late_wake_ups = 0  # instants given up because the sender woke too late
         self._prefix = f"{key_prefix}twilio-cap:"
         self._client = redis.Redis.from_url(redis_url, socket_timeout=2.0, socket_connect_timeout=2.0)
         self._reserve = self._client.register_script(RESERVE)
@@ -70,7 +69,7 @@ class SharedRateLimiter:
             time.sleep(delay)
             if time.monotonic() - asleep_at - delay <= LATE_AFTER_SECONDS:
                 return slot / 1_000_000
-            self.late_wake_ups += 1
+            # Woke up too late: this instant is given up, the loop reserves another.
 
     def _reserve_slot(self, key: str) -> tuple[int, int]:
         retry = RETRY_FIRST_SECONDS

@@ -91,7 +91,6 @@ def test_a_sender_that_wakes_up_late_gives_its_instant_up_and_reserves_another(
 
     monkeypatch.setattr(shared_rate_limit.time, "sleep", sleep)
     went = limiter.wait("38123")
-    assert limiter.late_wake_ups == 1
     # The second instant was given up: this message has the third one.
     assert went == pytest.approx(first + 2 * interval, abs=0.02)
     limiter.close()

@@ -191,13 +191,7 @@ def tokenise(words: list[str]) -> list[Token]:
             out.append(Token("time", (12, 0)))
             i += 1
             continue
-        if (
-            w == "a"
-            and nxt.isdigit()
-            and len(nxt) <= 2
-            and int(nxt) <= 23
-            and (at(i + 2) not in MONTH_WORDS)
-        ):
+        if w == "a" and nxt.isdigit() and len(nxt) <= 2 and int(nxt) <= 23 and (at(i + 2) not in MONTH_WORDS):
             out.append(Token("time", (int(nxt), None)))
             i += 2
             continue
