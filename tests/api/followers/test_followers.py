@@ -3,8 +3,6 @@
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine, select
@@ -129,10 +127,8 @@ def test_the_console_shows_who_follows_and_since_when(world: World, session: Ses
     log_in(world.client, world.departement.agent)
     html = world.client.get(f"/console/beneficiaires/{world.person.id}").text
     panel = html[html.index("data-followers") : html.index("data-consent")]
-    created = world.person.created_at
-    # The console shows the holder's local day (Europe/Paris): after 23:00 UTC it is tomorrow.
-    local = (created if created.tzinfo else created.replace(tzinfo=UTC)).astimezone(ZoneInfo("Europe/Paris"))
-    day = f"{local:%d/%m/%Y}"
+    # The console shows the holder's local day, which near midnight is not the UTC one.
+    day = f"{world.person.created_at.astimezone(world.departement.organisation.zone):%d/%m/%Y}"
     assert "Département de la Drôme</strong> (tient le dossier)" in panel
     assert "France Travail Valence" in panel and f"depuis le {day}" in panel
     assert "pas donné son accord" in html
